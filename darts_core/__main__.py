@@ -1,0 +1,3 @@
+from darts_core.cli import main
+
+raise SystemExit(main())

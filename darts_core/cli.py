@@ -1,0 +1,36 @@
+"""`python -m darts_core SUBCOMMAND ...`: one entry point; each subcommand lives beside its logic.
+
+Every module in COMMAND_MODULES defines `register(subparsers)`, which adds its subcommands and sets
+`func(args) -> int` on each parser.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from darts_core.errors import DartsCoreError
+
+COMMAND_MODULES = (
+    "darts_core.search.cli",  # search
+    "darts_core.benchmark.cli",  # lookup, benchmark-table
+    "darts_core.stops.cli",  # magnitudes, stops, import-log
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m darts_core", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except DartsCoreError as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2

@@ -1,0 +1,132 @@
+"""The run products every search writes and every later step reads (the pipeline's contract).
+
+A run directory holds:
+- `alphas.parquet`: tidy, one row per (epoch, cell, edge, op). Columns
+  `epoch` (int, 0 = initialisation, then after each finished epoch), `cell` (str: `normal`, `reduce`),
+  `edge` (str, `i<-j`), `op` (str), `alpha` (float, the raw architecture parameter), `weight` (float,
+  the mixing weight the supernet uses: softmax(alpha) per edge for DARTS; simplex weight for GAEA).
+- `metrics.csv`: one row per finished epoch: `epoch, train_loss, train_acc, valid_loss, valid_acc,
+  weight_lr, alpha_lr, seconds` (wall seconds of that epoch).
+- `genotypes.csv`: `epoch, arch` (the architecture derived from that epoch's alphas; epoch 0 included).
+- `hessian.csv` (optional, DARTS-ES): `epoch, eigenvalue, method`.
+- `run.json`: resolved config, seed, package versions, device, and how the run ended.
+Writes are atomic (temporary file, then rename) so a killed job never leaves a half file behind.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from darts_core.errors import DartsCoreError
+
+ALPHA_COLUMNS = ("epoch", "cell", "edge", "op", "alpha", "weight")
+METRIC_COLUMNS = ("epoch", "train_loss", "train_acc", "valid_loss", "valid_acc", "weight_lr", "alpha_lr", "seconds")
+GENOTYPE_COLUMNS = ("epoch", "arch")
+HESSIAN_COLUMNS = ("epoch", "eigenvalue", "method")
+
+ALPHAS, METRICS, GENOTYPES, HESSIAN, RUN_INFO = "alphas.parquet", "metrics.csv", "genotypes.csv", "hessian.csv", "run.json"
+
+
+def atomic_write(path: str | os.PathLike, write) -> Path:
+    """Call `write(tmp_path)` on a temporary file beside `path`, then rename it into place."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    os.close(fd)
+    try:
+        write(tmp)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return path
+
+
+def write_table(df: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write a DataFrame as Parquet or CSV (by suffix), atomically."""
+    path = Path(path)
+    if path.suffix == ".parquet":
+        return atomic_write(path, lambda tmp: df.to_parquet(tmp, index=False))
+    return atomic_write(path, lambda tmp: df.to_csv(tmp, index=False))
+
+
+def write_json(obj, path: str | os.PathLike) -> Path:
+    text = json.dumps(obj, indent=2, sort_keys=True, default=str)
+    return atomic_write(path, lambda tmp: Path(tmp).write_text(text + "\n"))
+
+
+def alpha_rows(epoch: int, cell: str, edges: Sequence[str], ops: Sequence[str], alpha, weight) -> pd.DataFrame:
+    """Tidy rows for one epoch and cell from (edges x ops) arrays of raw parameters and mixing weights."""
+    alpha, weight = np.asarray(alpha, dtype=np.float64), np.asarray(weight, dtype=np.float64)
+    shape = (len(edges), len(ops))
+    if alpha.shape != shape or weight.shape != shape:
+        raise DartsCoreError(f"alpha/weight shapes {alpha.shape}/{weight.shape}, expected {shape}")
+    return pd.DataFrame(
+        {
+            "epoch": np.full(alpha.size, int(epoch), dtype=np.int64),
+            "cell": cell,
+            "edge": np.repeat(list(edges), len(ops)),
+            "op": np.tile(list(ops), len(edges)),
+            "alpha": alpha.ravel(),
+            "weight": weight.ravel(),
+        }
+    )
+
+
+def read_alphas(path: str | os.PathLike, known_ops: Sequence[str] | None = None) -> pd.DataFrame:
+    """Read and check an alpha log: columns, no NaN, known ops, and epochs 0..T with none missing.
+
+    Errors name the file and the first offending row (0-based, in file order).
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DartsCoreError(f"alpha log {path} does not exist")
+    df = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    missing = [c for c in ALPHA_COLUMNS if c not in df.columns]
+    if missing:
+        raise DartsCoreError(f"alpha log {path}: missing column(s) {', '.join(missing)}")
+    for col in ("alpha", "weight"):
+        bad = df.index[~np.isfinite(df[col].to_numpy(dtype=np.float64))]
+        if len(bad):
+            raise DartsCoreError(f"alpha log {path}: row {bad[0]} has a non-finite {col} ({df[col].iloc[bad[0]]})")
+    if known_ops is not None:
+        bad = df.index[~df["op"].isin(list(known_ops))]
+        if len(bad):
+            raise DartsCoreError(f"alpha log {path}: row {bad[0]} has unknown op {df['op'].iloc[bad[0]]!r}")
+    epochs = np.sort(df["epoch"].unique())
+    if len(epochs) == 0:
+        raise DartsCoreError(f"alpha log {path}: no rows")
+    expected = np.arange(epochs[0], epochs[-1] + 1)
+    if len(epochs) != len(expected):
+        gap = sorted(set(expected) - set(epochs))[0]
+        row = int(df.index[df["epoch"] > gap][0])
+        raise DartsCoreError(f"alpha log {path}: epoch {gap} is missing (row {row} jumps to epoch {df['epoch'].iloc[row]})")
+    sizes = df.groupby("epoch").size()
+    if sizes.nunique() != 1:
+        short = int(sizes.idxmin())
+        row = int(df.index[df["epoch"] == short][0])
+        raise DartsCoreError(
+            f"alpha log {path}: epoch {short} (from row {row}) has {sizes.min()} rows, others have {sizes.max()}"
+        )
+    return df
+
+
+def weight_tensor(df: pd.DataFrame, epoch: int, cell: str, edges: Sequence[str], ops: Sequence[str], column: str = "weight") -> np.ndarray:
+    """(edges x ops) array of one epoch and cell from a tidy alpha log."""
+    sub = df[(df["epoch"] == epoch) & (df["cell"] == cell)]
+    table = sub.pivot(index="edge", columns="op", values=column)
+    return table.loc[list(edges), list(ops)].to_numpy(dtype=np.float64)
+
+
+def finite_or_error(value: float, what: str) -> float:
+    if not math.isfinite(value):
+        raise DartsCoreError(f"{what} is {value}: the run diverged")
+    return value

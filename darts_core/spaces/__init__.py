@@ -1,0 +1,1 @@
+"""Search spaces: op sets, edges and the strings that name architectures."""

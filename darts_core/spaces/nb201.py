@@ -1,0 +1,79 @@
+"""The NAS-Bench-201 cell space: 4 nodes, 6 edges, ops in the official order, arch strings.
+
+Mirrors xautodl `models/cell_operations.py` (NAS_BENCH_201 op list) and `models/cell_searchs/genotypes.py`
+(`Structure.tostr`: `|op~0|+|op~0|op~1|+|op~0|op~1|op~2|`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from darts_core.errors import DartsCoreError
+
+NAME = "nb201"
+# Official order (cell_operations.py NAS_BENCH_201); the benchmark's index order depends on it.
+OPS: tuple[str, ...] = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
+MAX_NODES = 4
+CELLS: tuple[str, ...] = ("normal",)  # one cell type, shared by all searching cells
+
+
+def edges(max_nodes: int = MAX_NODES) -> list[str]:
+    """Edge names `i<-j` in the order of `NAS201SearchCell` (sorted: 1<-0, 2<-0, 2<-1, 3<-0, ...)."""
+    return [f"{i}<-{j}" for i in range(1, max_nodes) for j in range(i)]
+
+
+EDGES: tuple[str, ...] = tuple(edges())
+
+
+def check_ops(ops: Sequence[str]) -> tuple[str, ...]:
+    """Validate a configured op subset (e.g. Exp.6 drops skip_connect); keeps the official order."""
+    unknown = [op for op in ops if op not in OPS]
+    if unknown:
+        raise DartsCoreError(f"unknown NAS-Bench-201 op {unknown[0]!r}; choose from {', '.join(OPS)}")
+    if len(set(ops)) != len(ops) or not ops:
+        raise DartsCoreError(f"op list {list(ops)} must be non-empty and without repeats")
+    return tuple(op for op in OPS if op in ops)
+
+
+def arch_string(edge_ops: Sequence[str]) -> str:
+    """Ops per edge (in EDGES order) -> `|op~0|+|op~0|op~1|+|op~0|op~1|op~2|`."""
+    if len(edge_ops) != len(EDGES):
+        raise DartsCoreError(f"an NB201 cell has {len(EDGES)} edges, got {len(edge_ops)} ops")
+    nodes, k = [], 0
+    for i in range(1, MAX_NODES):
+        nodes.append("|" + "|".join(f"{edge_ops[k + j]}~{j}" for j in range(i)) + "|")
+        k += i
+    return "+".join(nodes)
+
+
+def parse_arch(text: str) -> tuple[str, ...]:
+    """`|op~0|+|op~0|op~1|+...` -> ops per edge in EDGES order; a clear error for anything else."""
+    nodes = text.strip().split("+")
+    if len(nodes) != MAX_NODES - 1:
+        raise DartsCoreError(f"arch string {text!r}: expected {MAX_NODES - 1} nodes joined by '+'")
+    ops: list[str] = []
+    for i, node in enumerate(nodes, start=1):
+        if not (node.startswith("|") and node.endswith("|")):
+            raise DartsCoreError(f"arch string {text!r}: node {i} {node!r} must look like |op~0|...|")
+        parts = node[1:-1].split("|")
+        if len(parts) != i:
+            raise DartsCoreError(f"arch string {text!r}: node {i} needs {i} inputs, has {len(parts)}")
+        for j, part in enumerate(parts):
+            op, _, src = part.partition("~")
+            if src != str(j):
+                raise DartsCoreError(f"arch string {text!r}: node {i} input {part!r} should end in ~{j}")
+            if op not in OPS:
+                raise DartsCoreError(f"arch string {text!r}: unknown op {op!r}; choose from {', '.join(OPS)}")
+            ops.append(op)
+    return tuple(ops)
+
+
+def derive_arch(weights: np.ndarray, ops: Sequence[str] = OPS) -> str:
+    """Arch string from per-edge weights (rows EDGES, columns `ops`): argmax over all ops, `none`
+    included, as xautodl `TinyNetworkDarts.genotype()`; ties go to the first op, like torch.argmax."""
+    w = np.asarray(weights)
+    if w.shape != (len(EDGES), len(ops)):
+        raise DartsCoreError(f"weights of shape {w.shape}, expected {(len(EDGES), len(ops))}")
+    return arch_string([ops[int(k)] for k in w.argmax(axis=1)])
