@@ -1,0 +1,3 @@
+"""NAS-Bench-201 lookups: arch index (`nb201_index`), the compact Parquet table (`table`, `pth_source`),
+per-arch / per-run / per-stop accuracies (`lookup`), the `lookup` and `benchmark-table` subcommands (`cli`),
+and the train-from-scratch fallback for data without a table (`scratch`)."""

@@ -1,0 +1,126 @@
+"""Subcommands `lookup` and `benchmark-table` (registered by darts_core.cli).
+
+    python -m darts_core benchmark-table --csv-dir ../shared/data/nb201 --out results/nb201.parquet
+    python -m darts_core benchmark-table --pth NAS-Bench-201-v1_1-096897.pth --out results/nb201.parquet
+    python -m darts_core lookup ARCH_STRING [ARCH_STRING ...] --table results/nb201.parquet [--json]
+    python -m darts_core lookup --run RUN_DIR --table T --out curve.csv        # accuracy per epoch
+    python -m darts_core lookup --stops stops.csv --table T --out stops_acc.csv  # accuracy per stop point
+    python -m darts_core lookup --references --table T [--out refs.csv]        # optimal and ResNet rows
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+from pathlib import Path
+
+import pandas as pd
+
+from darts_core.benchmark import lookup, table
+from darts_core.errors import DartsCoreError
+from darts_core.runlog import write_table
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser("lookup", help="NAS-Bench-201 index and accuracies of architectures, runs or stop points",
+                              description="Print the NB201 index and every metric the table holds.")
+    p.add_argument("archs", nargs="*", metavar="ARCH_STRING", help="e.g. '|nor_conv_3x3~0|+|...|+|...|'")
+    p.add_argument("--table", required=True, help="compact table (.parquet) from `benchmark-table`")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--run", metavar="RUN_DIR", help="accuracy of the derived arch at every epoch (genotypes.csv)")
+    mode.add_argument("--stops", metavar="CSV", help="stops table (criterion, epoch, arch, ...) to fill in")
+    mode.add_argument("--references", action="store_true", help="the optimal and ResNet rows")
+    p.add_argument("--out", help="write the result as CSV/Parquet (by suffix) instead of printing")
+    p.add_argument("--json", action="store_true", help="print JSON (NaN -> null)")
+    p.set_defaults(func=run_lookup)
+
+    b = subparsers.add_parser("benchmark-table", help="build the compact NAS-Bench-201 table (Parquet)",
+                              description="Build the compact table once from the CSV extracts or the official .pth.")
+    src = b.add_mutually_exclusive_group(required=True)
+    src.add_argument("--csv-dir", help="directory with the public CSV extracts (../shared/data/nb201)")
+    src.add_argument("--pth", help="official NAS-Bench-201-v1_1-096897.pth (or v1_0-e61699); needs ~30 GB RAM")
+    b.add_argument("--out", required=True, help="output .parquet")
+    b.add_argument("--sha256", help="pin the full sha256 of the .pth (otherwise the tag in its name is checked)")
+    b.add_argument("--force", action="store_true", help="rebuild even if --out was built from the same .pth")
+    b.set_defaults(func=run_benchmark_table)
+
+
+def _records(df: pd.DataFrame) -> list[dict]:
+    def clean(v):
+        if v is None or v is pd.NA or (isinstance(v, float) and math.isnan(v)):
+            return None
+        return v.item() if hasattr(v, "item") else v
+    return [{k: clean(v) for k, v in row.items()} for row in df.to_dict(orient="records")]
+
+
+def _emit(df: pd.DataFrame, args, note: str = "") -> None:
+    if args.out:
+        write_table(df, args.out)
+        print(f"wrote {len(df)} rows to {args.out}")
+    elif args.json:
+        print(json.dumps({"rows": _records(df), "missing": note}, indent=2))
+    else:
+        print(df.to_csv(index=False, float_format="%.2f"), end="")
+        if note:
+            print(f"# missing: {note}")
+
+
+def _print_arch(row: dict, note: str) -> None:
+    print(f"arch   {row['arch']}")
+    print(f"index  {row['index']}")
+    for col in table.METRIC_COLUMNS:
+        dataset, metric = col.rsplit("_", 1)
+        value = row[col]
+        shown = "missing" if value is None or math.isnan(value) else f"{value:.2f}"
+        print(f"{dataset:<15} {metric:<6} {shown}")
+    if note:
+        print(f"(missing: {note})")
+
+
+def run_lookup(args) -> int:
+    modes = sum(bool(x) for x in (args.archs, args.run, args.stops, args.references))
+    if modes != 1:
+        raise DartsCoreError("lookup: give arch string(s), or exactly one of --run, --stops, --references")
+    tb = table.load_table(args.table)
+    note = tb.attrs.get("missing", "")
+    if args.run:
+        return _emit(lookup.lookup_run(args.run, tb), args, note) or 0
+    if args.stops:
+        return _emit(lookup.lookup_stops(args.stops, tb), args, note) or 0
+    if args.references:
+        return _emit(table.reference_rows(tb), args, note) or 0
+    found = lookup.lookup_archs(args.archs, tb)
+    if args.out or args.json:
+        return _emit(found, args, note) or 0
+    for k, row in enumerate(_records(found)):
+        if k:
+            print()
+        _print_arch(row, note)
+    return 0
+
+
+def run_benchmark_table(args) -> int:
+    out = Path(args.out)
+    if args.csv_dir:
+        tb = table.build_from_csv(args.csv_dir)
+    else:
+        from darts_core.benchmark import pth_source
+
+        digest = pth_source.verify_checksum(args.pth, args.sha256)
+        if out.is_file() and not args.force:
+            try:
+                cached = table.load_table(out).attrs.get("source_sha256")
+            except DartsCoreError:
+                cached = None
+            if cached == digest:
+                print(f"{out} was already built from this file (sha256 {digest}); --force rebuilds it")
+                return 0
+        tb = pth_source.table_from_dict(pth_source.load_pth(args.pth))
+        tb.attrs.update({"source": f"pth: {Path(args.pth).name}", "source_sha256": digest})
+    table.save_table(tb, out)
+    n_archs = tb["index"].nunique()
+    print(f"wrote {out}: {n_archs} architectures, {len(tb)} rows; source {tb.attrs.get('source')}")
+    if tb.attrs.get("missing"):
+        print(f"missing: {tb.attrs['missing']}")
+    return 0

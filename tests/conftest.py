@@ -1,0 +1,34 @@
+"""Shared fixtures. `shared_data`: the read-only data directory (env DARTS_SHARED_DATA, default
+<repo>/../shared/data). Tests that need it skip when it is absent, unless DARTS_REQUIRE_SHARED=1 (set by
+CI), in which case they fail."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+def _shared_dir(sub: str) -> Path:
+    root = Path(os.environ.get("DARTS_SHARED_DATA", REPO.parent / "shared" / "data"))
+    path = root / sub
+    if not path.is_dir():
+        reason = f"shared data {path} not found (set DARTS_SHARED_DATA)"
+        if os.environ.get("DARTS_REQUIRE_SHARED") == "1":
+            pytest.fail(f"{reason}; DARTS_REQUIRE_SHARED=1 requires it")
+        pytest.skip(reason)
+    return path
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    return _shared_dir("")
+
+
+@pytest.fixture(scope="session")
+def nb201_csv_dir() -> Path:
+    """../shared/data/nb201: the public NAS-Bench-201 CSV extracts."""
+    return _shared_dir("nb201")
