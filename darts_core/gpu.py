@@ -1,0 +1,204 @@
+"""GPU assignment for jobs that share one machine.
+
+Snakemake's `--resources gpu=N` only caps how many GPU jobs run at once; it never tells a job *which*
+device to use, so without this every job would land on device 0. `claim_gpu()` gives each job its own
+device (or its own slot on a shared device) and sets CUDA_VISIBLE_DEVICES before CUDA is initialised:
+
+    from darts_core.gpu import claim_gpu
+
+    with claim_gpu(per_device=config["compute"].get("searches_per_gpu", 1)) as gpu:
+        device = "cuda" if gpu.cuda else "cpu"   # inside, cuda:0 is the claimed device
+        run_search(..., device=device)
+
+Rules:
+- CUDA_VISIBLE_DEVICES already set (Slurm sets it for `--gpus`/`--gres=gpu`, or a user pinned a device):
+  honoured as is, nothing is claimed.
+- Otherwise the devices are counted (`n_devices`, else env DARTS_GPU_COUNT, else
+  torch.cuda.device_count(), else `nvidia-smi -L`). Zero devices: a no-op, the run is on CPU, and the log
+  says so.
+- Else one exclusive fcntl lock (flock) is taken per (device, slot) in a lock directory (argument
+  `lock_dir`, else env DARTS_GPU_LOCK_DIR, else /tmp/darts_core-gpu-locks: machine-wide, because the
+  GPUs are machine-wide and two workflows on one machine must see each other's claims). Slots fill
+  breadth-first: slot 0 of every device before slot 1 of any, so jobs spread before they share.
+  `per_device` > 1 lets that many small searches share one GPU (the caller then raises Snakemake's
+  `--resources gpu=` to devices x per_device).
+- The lock is released on exit. A process that dies (even SIGKILL) releases it too: the kernel drops an
+  flock when the last descriptor of the open file closes. Children forked while the claim is held
+  (e.g. DataLoader workers) share the descriptor and so keep the device claimed until they exit too.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import fcntl
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+log = logging.getLogger("darts_core.gpu")
+
+ENV_COUNT = "DARTS_GPU_COUNT"
+ENV_LOCK_DIR = "DARTS_GPU_LOCK_DIR"
+DEFAULT_LOCK_DIR = Path("/tmp/darts_core-gpu-locks")
+
+
+class GpuClaimTimeout(TimeoutError):
+    """No (device, slot) became free within the timeout."""
+
+
+@dataclass(frozen=True)
+class GpuClaim:
+    """What `claim_gpu` decided.
+
+    source: "preset" (CUDA_VISIBLE_DEVICES was already set, e.g. by Slurm), "lock" (this process claimed
+    `device`/`slot` under `lock_path`) or "cpu" (no device: run on CPU).
+    visible_devices: the value of CUDA_VISIBLE_DEVICES inside the block ("" for a CPU run without it).
+    """
+
+    source: str
+    visible_devices: str
+    device: int | None = None
+    slot: int | None = None
+    lock_path: Path | None = None
+
+    @property
+    def cuda(self) -> bool:
+        """True when the block should use CUDA (`cuda:0` is the claimed device)."""
+        v = self.visible_devices.strip()
+        return self.source != "cpu" and v not in ("", "-1", "none", "NoDevFiles")
+
+
+def count_devices() -> int:
+    """Number of CUDA devices on this machine: env DARTS_GPU_COUNT, torch, then nvidia-smi; 0 if none."""
+    override = os.environ.get(ENV_COUNT)
+    if override not in (None, ""):
+        try:
+            n = int(override)
+        except ValueError:
+            raise ValueError(f"{ENV_COUNT}={override!r} is not an integer") from None
+        if n < 0:
+            raise ValueError(f"{ENV_COUNT}={override!r} is negative")
+        return n
+    try:
+        import torch  # imported here: a CPU-only caller need not pay for it
+
+        n = int(torch.cuda.device_count())
+        if n:
+            return n
+    except Exception as exc:  # a broken CUDA install must not stop a CPU run
+        log.debug("torch.cuda.device_count() failed: %s", exc)
+    smi = shutil.which("nvidia-smi")
+    if smi:
+        try:
+            out = subprocess.run([smi, "-L"], capture_output=True, text=True, timeout=30).stdout
+            return sum(1 for line in out.splitlines() if line.startswith("GPU "))
+        except (OSError, subprocess.SubprocessError) as exc:
+            log.debug("nvidia-smi -L failed: %s", exc)
+    return 0
+
+
+def _lock_dir(lock_dir: str | os.PathLike | None) -> Path:
+    if lock_dir is not None:
+        return Path(lock_dir)
+    env = os.environ.get(ENV_LOCK_DIR)
+    return Path(env) if env else DEFAULT_LOCK_DIR
+
+
+def _try_lock(path: Path) -> int | None:
+    """Open `path` and take an exclusive non-blocking flock; the fd on success, None if held elsewhere."""
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError as exc:
+        os.close(fd)
+        if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+            return None
+        raise
+    # Who holds it, for a person looking at the lock directory (the lock itself is the flock).
+    os.ftruncate(fd, 0)
+    os.write(fd, f"pid={os.getpid()} host={socket.gethostname()} since={time.time():.0f}\n".encode())
+    return fd
+
+
+@contextlib.contextmanager
+def claim_gpu(
+    n_devices: int | None = None,
+    per_device: int = 1,
+    lock_dir: str | os.PathLike | None = None,
+    timeout: float | None = None,
+    poll_seconds: float = 0.5,
+) -> Iterator[GpuClaim]:
+    """Claim one GPU (or one of `per_device` slots on it) for the duration of the block.
+
+    Sets CUDA_VISIBLE_DEVICES to the claimed index inside the block and restores the previous environment
+    on exit. `timeout` (seconds, None = wait for ever) bounds the wait when every slot is taken; on
+    expiry GpuClaimTimeout is raised. Call it before anything initialises CUDA.
+    """
+    if per_device < 1:
+        raise ValueError(f"per_device must be >= 1, got {per_device}")
+
+    preset = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if preset is not None:
+        where = "Slurm" if os.environ.get("SLURM_JOB_ID") else "the environment"
+        log.info("GPU: CUDA_VISIBLE_DEVICES=%r already set by %s; claiming nothing", preset, where)
+        yield GpuClaim(source="preset", visible_devices=preset)
+        return
+
+    n = count_devices() if n_devices is None else int(n_devices)
+    if n <= 0:
+        log.info("GPU: no CUDA device found; running on CPU (no GPU claimed)")
+        yield GpuClaim(source="cpu", visible_devices="")
+        return
+
+    root = _lock_dir(lock_dir)
+    root.mkdir(parents=True, exist_ok=True)
+    with contextlib.suppress(OSError):  # shared by every user of the machine's GPUs
+        os.chmod(root, 0o1777)
+
+    deadline = None if timeout is None else time.monotonic() + timeout
+    fd = None
+    waited = False
+    while fd is None:
+        for slot in range(per_device):  # breadth-first: spread over devices before sharing one
+            for device in range(n):
+                path = root / f"gpu{device}.slot{slot}.lock"
+                fd = _try_lock(path)
+                if fd is not None:
+                    break
+            if fd is not None:
+                break
+        if fd is not None:
+            break
+        if deadline is not None and time.monotonic() >= deadline:
+            raise GpuClaimTimeout(
+                f"no free GPU slot among {n} device(s) x {per_device} slot(s) in {root} "
+                f"after {timeout} s"
+            )
+        if not waited:
+            log.info("GPU: all %d device(s) x %d slot(s) busy in %s; waiting", n, per_device, root)
+            waited = True
+        time.sleep(poll_seconds)
+
+    os.environ["CUDA_VISIBLE_DEVICES"] = str(device)
+    log.info(
+        "GPU: claimed device %d slot %d of %d x %d (lock %s); CUDA_VISIBLE_DEVICES=%d",
+        device, slot, n, per_device, path, device,
+    )
+    try:
+        yield GpuClaim(
+            source="lock", visible_devices=str(device), device=device, slot=slot, lock_path=path
+        )
+    finally:
+        if os.environ.get("CUDA_VISIBLE_DEVICES") == str(device):
+            del os.environ["CUDA_VISIBLE_DEVICES"]
+        with contextlib.suppress(OSError):
+            os.ftruncate(fd, 0)
+        os.close(fd)  # drops the flock
+        log.info("GPU: released device %d slot %d", device, slot)
