@@ -1,0 +1,40 @@
+# Reproduction of Zhang & Ding, "Delve into the Performance Degradation of Differentiable
+# Architecture Search" (CIKM 2021). The study is config.yaml; README.md tells how to run it.
+from snakemake.utils import min_version, validate
+
+min_version("9.0")
+
+
+configfile: "config.yaml"
+
+
+include: "workflow/rules/common.smk"
+
+
+validate(config, "workflow/schemas/config.schema.yaml")
+check_study(config, implemented_methods())
+
+
+report: "workflow/report/workflow.rst"
+
+
+wildcard_constraints:
+    **WILDCARDS,
+
+
+localrules:
+    all,
+    magnitudes,
+    manifest,
+    magnitude_figure,
+
+
+include: "workflow/rules/search.smk"
+include: "workflow/rules/magnitudes.smk"
+include: "workflow/rules/figures.smk"
+
+
+rule all:
+    default_target: True
+    input:
+        final_outputs(config),

@@ -1,0 +1,236 @@
+"""Helpers of the workflow: the config's experiments expanded into search jobs, and every file name.
+
+Plain Python on purpose (no rules here): tests/test_workflow_common.py executes this file and calls the
+functions with small configs. Functions take the config as an argument; rules pass the global `config`.
+"""
+
+import math
+import re
+
+# one search = experiment x space x dataset x method x run x seed
+RUN_KEY = "{experiment}/{space}-{dataset}/{method}/{run}/seed{seed}"
+RUN_DIR = "results/{experiment}/runs/{space}-{dataset}/{method}/{run}/seed{seed}"
+SEARCH_PRODUCTS = {
+    "alphas": "alphas.parquet",
+    "metrics": "metrics.csv",
+    "genotypes": "genotypes.csv",
+    "info": "run.json",
+}
+MAGNITUDES = "magnitudes.csv"
+MANIFEST = "results/{experiment}/runs.csv"
+FIGURE = "results/figures/{figure}.{ext}"
+# Figure kinds the workflow can build so far; the others (accuracy curves need benchmark look-ups,
+# the Hessian plot needs the stops rule) are listed in the config and wait for their rules.
+FIGURE_KINDS_BUILT = ("magnitudes",)
+
+WILDCARDS = {
+    "experiment": "[A-Za-z][A-Za-z0-9_]*",
+    "space": "[a-z0-9]+",
+    "dataset": "[A-Za-z0-9][A-Za-z0-9-]*",
+    "method": "[a-z0-9][a-z0-9-]*",
+    "run": "[A-Za-z0-9][A-Za-z0-9_.-]*",
+    "seed": "[0-9]+",
+}
+# keys of an experiment / a run that are not search hyper-parameters (the schema knows all of them)
+EXPERIMENT_KEYS = frozenset({"title", "paper", "space", "datasets", "seeds", "runs"})
+RUN_KEYS = frozenset({"method", "reuse", "status", "note"})
+DEFAULT_MINUTES_PER_EPOCH = 4
+
+
+class StudyConfigError(ValueError):
+    """A config that passed the JSON schema but names something that does not exist."""
+
+
+def implemented_methods():
+    """Search methods the installed darts_core implements (the rest may only be declared as cited)."""
+    try:
+        from darts_core.search.config import METHODS
+    except ImportError:  # no search core installed: the DARTS variants are the baseline
+        return ("darts-v1", "darts-v2")
+    return tuple(METHODS)
+
+
+def home_of(config, experiment, run):
+    """(experiment, run) whose searches `run` of `experiment` uses: itself, or its `reuse` target."""
+    spec = config["experiments"][experiment]["runs"][run]
+    if "reuse" not in spec:
+        return experiment, run
+    home_exp, home_run = spec["reuse"].split("/")
+    where = f"experiments.{experiment}.runs.{run}.reuse"
+    if home_exp not in config["experiments"]:
+        raise StudyConfigError(f"{where}: no experiment {home_exp!r}")
+    if home_run not in config["experiments"][home_exp]["runs"]:
+        raise StudyConfigError(
+            f"{where}: experiment {home_exp!r} has no run {home_run!r}"
+        )
+    if "reuse" in config["experiments"][home_exp]["runs"][home_run]:
+        raise StudyConfigError(
+            f"{where}: {spec['reuse']!r} is itself a reuse; name the original run"
+        )
+    return home_exp, home_run
+
+
+def run_settings(config, experiment, run):
+    """Search hyper-parameters of a run: its experiment's, then its own (the run's win)."""
+    home_exp, home_run = home_of(config, experiment, run)
+    exp = config["experiments"][home_exp]
+    spec = exp["runs"][home_run]
+    settings = {k: v for k, v in exp.items() if k not in EXPERIMENT_KEYS}
+    settings.update({k: v for k, v in spec.items() if k not in RUN_KEYS})
+    return settings
+
+
+def search_config(config, experiment, run, dataset, seed):
+    """The mapping handed to darts_core.search.config.resolve_config for one search (the scientific part;
+    the search script adds data_dir, device and workers, which must not trigger re-runs when changed).
+    """
+    home_exp, home_run = home_of(config, experiment, run)
+    exp = config["experiments"][home_exp]
+    return {
+        "space": exp["space"],
+        "dataset": dataset,
+        "method": exp["runs"][home_run]["method"],
+        "seed": int(seed),
+        **run_settings(config, home_exp, home_run),
+    }
+
+
+def study_runs(config, experiments=None):
+    """One dict per (experiment, run, dataset, seed): names, `cited`, and the run directory `dir`
+    (None for cited runs). Reused runs carry their home experiment's directory."""
+    rows = []
+    for exp_name in experiments or config["experiments"]:
+        exp = config["experiments"][exp_name]
+        for run in exp["runs"]:
+            home_exp, home_run = home_of(config, exp_name, run)
+            home = config["experiments"][home_exp]
+            spec = home["runs"][home_run]
+            cited = spec.get("status") == "cited"
+            for dataset in exp["datasets"]:
+                for seed in exp["seeds"]:
+                    names = dict(
+                        experiment=home_exp,
+                        space=home["space"],
+                        dataset=dataset,
+                        method=spec["method"],
+                        run=home_run,
+                        seed=seed,
+                    )
+                    rows.append(
+                        dict(
+                            names,
+                            experiment=exp_name,
+                            run=run,
+                            home=f"{home_exp}/{home_run}",
+                            cited=cited,
+                            dir=None if cited else RUN_DIR.format(**names),
+                        )
+                    )
+    return rows
+
+
+def run_dirs(config, experiments=None):
+    """Distinct directories of the searches the study runs (in config order)."""
+    dirs = (r["dir"] for r in study_runs(config, experiments) if r["dir"])
+    return list(dict.fromkeys(dirs))
+
+
+def experiment_magnitudes(config, experiment):
+    """Magnitude tables of every search of an experiment (its manifest's inputs)."""
+    return [f"{d}/{MAGNITUDES}" for d in run_dirs(config, [experiment])]
+
+
+def figure_panels(config, figure):
+    """{run: {seed: magnitude table}} of a figure, one entry per panel in the figure's order."""
+    spec = config["figures"][figure]
+    exp = config["experiments"][spec["experiment"]]
+    dataset = spec.get("dataset", exp["datasets"][0])
+    panels = {run: {} for run in spec["runs"]}
+    for row in study_runs(config, [spec["experiment"]]):
+        if row["run"] in panels and row["dataset"] == dataset and row["dir"]:
+            panels[row["run"]][row["seed"]] = f"{row['dir']}/{MAGNITUDES}"
+    return panels
+
+
+def figure_inputs(config, figure):
+    return [
+        path
+        for seeds in figure_panels(config, figure).values()
+        for path in seeds.values()
+    ]
+
+
+def figures_of_kind(config, kinds):
+    return [
+        name
+        for name, spec in config.get("figures", {}).items()
+        if spec["kind"] in kinds
+    ]
+
+
+def name_regex(names):
+    """A wildcard constraint matching exactly these names (nothing when there are none)."""
+    return "|".join(re.escape(n) for n in names) if names else "(?!)"
+
+
+def search_minutes(config, experiment, run):
+    """Slurm time limit of one search: 1.5 x epochs x minutes per epoch of its method, + 10 minutes."""
+    settings = run_settings(config, experiment, run)
+    method = config["experiments"][experiment]["runs"][run]["method"]
+    per_epoch = config.get("compute", {}).get("minutes_per_epoch", {})
+    minutes = per_epoch.get(method, per_epoch.get("default", DEFAULT_MINUTES_PER_EPOCH))
+    epochs = settings.get("epochs", 50)
+    return int(math.ceil(1.5 * epochs * minutes)) + 10
+
+
+def check_study(config, implemented):
+    """Cross-references the JSON schema cannot express; the message names the key. Returns the config."""
+    experiments = config["experiments"]
+    for exp_name, exp in experiments.items():
+        for run, spec in exp["runs"].items():
+            where = f"experiments.{exp_name}.runs.{run}"
+            home_of(config, exp_name, run)
+            method = spec.get("method")
+            if method and spec.get("status") != "cited" and method not in implemented:
+                raise StudyConfigError(
+                    f"{where}.method: {method!r} is not implemented by darts_core "
+                    f"(implemented: {', '.join(implemented)}); declare the run with `status: cited`"
+                )
+    for section in ("figures", "tables"):
+        for name, spec in config.get(section, {}).items():
+            where = f"{section}.{name}"
+            exp_name = spec["experiment"]
+            if exp_name not in experiments:
+                raise StudyConfigError(
+                    f"{where}.experiment: no experiment {exp_name!r}"
+                )
+            exp = experiments[exp_name]
+            if section == "figures":
+                named = [(f"{where}.runs", r) for r in spec["runs"]]
+                dataset = spec.get("dataset")
+                if dataset is not None and dataset not in exp["datasets"]:
+                    raise StudyConfigError(
+                        f"{where}.dataset: {dataset!r} is not searched by {exp_name}"
+                    )
+            else:
+                named = []
+                for i, row in enumerate(spec["rows"]):
+                    runs = row.get("run", [])
+                    runs = [runs] if isinstance(runs, str) else runs
+                    named += [(f"{where}.rows[{i}].run", r) for r in runs]
+            for key, run in named:
+                if run not in exp["runs"]:
+                    raise StudyConfigError(
+                        f"{key}: experiment {exp_name!r} has no run {run!r}"
+                    )
+    return config
+
+
+def final_outputs(config):
+    """What `snakemake` builds: every experiment's manifest (all its searches and magnitude tables) and
+    the figures of the kinds built so far. Tables and other figures join when their rules exist.
+    """
+    targets = [MANIFEST.format(experiment=e) for e in config["experiments"]]
+    for figure in figures_of_kind(config, FIGURE_KINDS_BUILT):
+        targets += [FIGURE.format(figure=figure, ext=ext) for ext in ("png", "pdf")]
+    return targets

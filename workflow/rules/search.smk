@@ -1,0 +1,18 @@
+rule search:
+    output:
+        **{key: f"{RUN_DIR}/{name}" for key, name in SEARCH_PRODUCTS.items()},
+    log:
+        f"results/logs/search/{RUN_KEY}.log",
+    benchmark:
+        f"results/benchmarks/search/{RUN_KEY}.tsv"
+    conda:
+        "../../envs/search.yaml"
+    threads: config["compute"]["threads_per_search"]
+    resources:
+        gpu=config["compute"]["gpus_per_search"],
+        mem_mb=config["compute"]["mem_mb_per_search"],
+        runtime=lambda w: search_minutes(config, w.experiment, w.run),
+    params:
+        settings=lambda w: search_config(config, w.experiment, w.run, w.dataset, w.seed),
+    script:
+        "../scripts/search.py"

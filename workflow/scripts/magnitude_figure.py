@@ -1,0 +1,13 @@
+"""Magnitude curves per op over epochs, mean ± std over seeds (rule `magnitude_figure`)."""
+
+import sys
+
+from darts_core.report.figures import plot_magnitudes, read_magnitude_panels
+
+sys.stderr = open(snakemake.log[0], "w")
+plot_magnitudes(
+    read_magnitude_panels(snakemake.params.panels),
+    snakemake.output.png,
+    snakemake.output.pdf,
+    title=snakemake.params.title,
+)
