@@ -1,0 +1,151 @@
+"""Paper figures. Sized for one ACM column (3.33 in wide); PNG for reading, PDF for the paper.
+
+`plot_magnitudes`: operation magnitude m(t, o) of Eq. 11 per op over epochs, the mean over seeds as a line
+and ±1 std as a band, one panel per run (Fig. 3(d), Fig. 5 right).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from darts_core.errors import DartsCoreError  # noqa: E402
+from darts_core.runlog import atomic_write  # noqa: E402
+
+COLUMN_WIDTH_IN = 3.33  # ACM sigconf column
+PANEL_HEIGHT_IN = 1.9
+MAGNITUDE_COLUMNS = ("epoch", "cell", "op", "magnitude")
+# readable names and fixed colours, so an op looks the same in every figure (NB201 and DARTS spaces)
+OP_LABELS = {
+    "none": "none",
+    "skip_connect": "skip",
+    "nor_conv_1x1": "conv 1×1",
+    "nor_conv_3x3": "conv 3×3",
+    "avg_pool_3x3": "avg pool 3×3",
+    "max_pool_3x3": "max pool 3×3",
+    "sep_conv_3x3": "sep conv 3×3",
+    "sep_conv_5x5": "sep conv 5×5",
+    "dil_conv_3x3": "dil conv 3×3",
+    "dil_conv_5x5": "dil conv 5×5",
+}
+OP_COLORS = {
+    "none": "#7f7f7f",
+    "skip_connect": "#d62728",
+    "nor_conv_1x1": "#2ca02c",
+    "nor_conv_3x3": "#1f77b4",
+    "avg_pool_3x3": "#ff7f0e",
+    "max_pool_3x3": "#8c564b",
+    "sep_conv_3x3": "#1f77b4",
+    "sep_conv_5x5": "#17becf",
+    "dil_conv_3x3": "#9467bd",
+    "dil_conv_5x5": "#e377c2",
+}
+STYLE = {
+    "font.size": 7,
+    "axes.titlesize": 7,
+    "axes.labelsize": 7,
+    "xtick.labelsize": 6,
+    "ytick.labelsize": 6,
+    "legend.fontsize": 6,
+    "figure.titlesize": 7.5,
+    "axes.spines.top": False,
+    "axes.spines.right": False,
+    "savefig.dpi": 300,
+}
+
+
+def read_magnitude_panels(panels: Mapping[str, Mapping[int, str | os.PathLike]]) -> pd.DataFrame:
+    """{run: {seed: magnitudes.csv}} -> one tidy frame with `run` and `seed` columns added."""
+    frames = []
+    for run, seeds in panels.items():
+        if not seeds:
+            raise DartsCoreError(f"figure panel {run!r} has no runs")
+        for seed, path in seeds.items():
+            df = pd.read_csv(path)
+            missing = [c for c in MAGNITUDE_COLUMNS if c not in df.columns]
+            if missing:
+                raise DartsCoreError(f"magnitude table {path}: missing column(s) {', '.join(missing)}")
+            frames.append(df.assign(run=run, seed=int(seed)))
+    return pd.concat(frames, ignore_index=True)
+
+
+def _op_order(ops) -> list[str]:
+    known = [op for op in OP_LABELS if op in set(ops)]
+    return known + sorted(set(ops) - set(known))
+
+
+def plot_magnitudes(
+    mags: pd.DataFrame,
+    out_png: str | os.PathLike,
+    out_pdf: str | os.PathLike | None = None,
+    title: str | None = None,
+    cell: str = "normal",
+) -> Path:
+    """Magnitude curves: columns epoch, op, magnitude, seed (+ `cell`, `run` for several panels).
+
+    One panel per `run` (in order of appearance), one line per op: mean over seeds, band = ±1 std
+    (no band with a single seed). Returns the PNG path.
+    """
+    missing = [c for c in ("epoch", "op", "magnitude", "seed") if c not in mags.columns]
+    if missing:
+        raise DartsCoreError(f"plot_magnitudes: missing column(s) {', '.join(missing)}")
+    df = mags
+    if "cell" in df.columns:
+        df = df[df["cell"] == cell]
+        if df.empty:
+            raise DartsCoreError(f"plot_magnitudes: no rows for cell {cell!r}")
+    if "run" not in df.columns:
+        df = df.assign(run="")
+    runs = list(dict.fromkeys(df["run"]))
+    ops = _op_order(df["op"].unique())
+    stats = df.groupby(["run", "op", "epoch"])["magnitude"].agg(["mean", "std", "count"]).reset_index()
+
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(
+            len(runs),
+            1,
+            figsize=(COLUMN_WIDTH_IN, PANEL_HEIGHT_IN * len(runs) + (0.55 if title else 0.35)),
+            sharex=True,
+            squeeze=False,
+            layout="constrained",
+        )
+        for ax, run in zip(axes[:, 0], runs):
+            for op in ops:
+                s = stats[(stats["run"] == run) & (stats["op"] == op)].sort_values("epoch")
+                if s.empty:
+                    continue
+                color = OP_COLORS.get(op)
+                ax.plot(s["epoch"], s["mean"], color=color, lw=1.1, label=OP_LABELS.get(op, op))
+                if (s["count"] > 1).any():
+                    std = s["std"].fillna(0.0)
+                    ax.fill_between(s["epoch"], s["mean"] - std, s["mean"] + std, color=color, alpha=0.2, lw=0)
+            n_seeds = df.loc[df["run"] == run, "seed"].nunique()
+            seeds = f"{n_seeds} seed{'s' if n_seeds > 1 else ''}" + (", mean ± std" if n_seeds > 1 else "")
+            ax.set_title(f"{run} ({seeds})" if run else seeds, loc="left", pad=2)
+            ax.set_ylabel("magnitude $m(t, o)$")
+            ax.grid(True, lw=0.3, alpha=0.5)
+            ax.margins(x=0)
+        axes[-1, 0].set_xlabel("epoch")
+        handles, labels = axes[0, 0].get_legend_handles_labels()
+        fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 5), frameon=False,
+                   handlelength=1.5, columnspacing=1.0)
+        if title:
+            fig.suptitle(title)
+        png = _save(fig, out_png)
+        if out_pdf is not None:
+            _save(fig, out_pdf)
+        plt.close(fig)
+    return png
+
+
+def _save(fig, path: str | os.PathLike) -> Path:
+    path = Path(path)
+    fmt = path.suffix.lstrip(".") or "png"
+    return atomic_write(path, lambda tmp: fig.savefig(tmp, format=fmt, bbox_inches="tight"))
