@@ -1,0 +1,151 @@
+"""The workflow's plain-Python helpers (workflow/rules/common.smk): experiments -> search jobs."""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+from types import SimpleNamespace
+
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+COMMON = REPO / "workflow" / "rules" / "common.smk"
+
+
+@pytest.fixture(scope="module")
+def common():
+    namespace: dict = {}
+    exec(compile(COMMON.read_text(), str(COMMON), "exec"), namespace)
+    return SimpleNamespace(**namespace)
+
+
+@pytest.fixture()
+def paper():
+    return yaml.safe_load((REPO / "config.yaml").read_text())
+
+
+def test_table1_runs_three_methods_on_cifar10_five_seeds(common, paper):
+    dirs = common.run_dirs(paper, ["table1"])
+    assert len(dirs) == 3 * 5
+    assert "results/table1/runs/nb201-cifar10/darts-v1/ex-darts/seed4" in dirs
+    assert "results/table1/runs/nb201-cifar10/darts-v2/darts-v2/seed0" in dirs
+    rsps = [r for r in common.study_runs(paper, ["table1"]) if r["run"] == "rsps"]
+    assert len(rsps) == 5 and all(r["cited"] and r["dir"] is None for r in rsps)
+
+
+def test_reuse_points_at_the_home_searches(common, paper):
+    assert common.run_dirs(paper, ["exp5_ex_darts"]) == [
+        d for d in common.run_dirs(paper, ["table1"]) if "/ex-darts/" in d
+    ]
+    baseline = [r for r in common.study_runs(paper, ["exp4_arch_lr"]) if r["run"] == "baseline"]
+    assert {r["home"] for r in baseline} == {"table1/darts-v1"}
+    # every distinct search once: reused runs add no directories
+    everything = common.run_dirs(paper)
+    assert len(everything) == len(set(everything)) == 100
+
+
+def test_settings_merge_experiment_then_run(common, paper):
+    assert common.run_settings(paper, "table3", "w_lr0.009") == {
+        "preset": "ex-darts",
+        "a_lr": 0.001,
+        "w_lr": 0.009,
+        "batch_size": 256,
+    }
+    cfg = common.search_config(paper, "table2", "darts-es", "cifar10", "3")
+    assert cfg == {
+        "space": "nb201",
+        "dataset": "cifar10",
+        "method": "darts-v1",
+        "seed": 3,
+        "preset": "ex-darts",
+        "epochs": 50,
+        "a_lr": 0.001,
+        "w_lr": 0.003,
+        "batch_size": 128,
+        "hessian_every": 2,
+    }
+    # a reused run searches with its home's settings
+    assert common.search_config(paper, "exp5_ex_darts", "ex-darts", "cifar10", 0) == common.search_config(
+        paper, "table1", "ex-darts", "cifar10", 0
+    )
+
+
+def test_run_directories_match_the_wildcard_constraints(common, paper):
+    pattern = common.RUN_DIR
+    for name, regex in common.WILDCARDS.items():
+        pattern = pattern.replace("{" + name + "}", f"(?P<{name}>{regex})")
+    for d in common.run_dirs(paper):
+        m = re.fullmatch(pattern, d)
+        assert m, d
+
+
+def test_search_time_limit_scales_with_epochs_and_method(common, paper):
+    assert common.search_minutes(paper, "table1", "darts-v2") == int(1.5 * 50 * 12) + 10
+    assert common.search_minutes(paper, "exp7_long", "ex-darts-500") == int(1.5 * 500 * 4) + 10
+
+
+def test_final_outputs_are_manifests_and_built_figures(common, paper):
+    targets = common.final_outputs(paper)
+    assert "results/table1/runs.csv" in targets and "results/exp7_long/runs.csv" in targets
+    assert "results/figures/fig3d_magnitudes.png" in targets
+    assert "results/figures/fig3d_magnitudes.pdf" in targets
+    assert not any("fig2_curves" in t for t in targets)  # accuracy curves wait for the lookup rule
+
+
+def test_figure_panels_per_run_and_seed(common, paper):
+    panels = common.figure_panels(paper, "fig3d_magnitudes")
+    assert list(panels) == ["ex-darts"]
+    assert sorted(panels["ex-darts"]) == [0, 1, 2, 3, 4]
+    assert panels["ex-darts"][2] == "results/table1/runs/nb201-cifar10/darts-v1/ex-darts/seed2/magnitudes.csv"
+
+
+@pytest.mark.parametrize(
+    "edit, message",
+    [
+        (
+            lambda c: c["experiments"]["exp4_arch_lr"]["runs"]["baseline"].update(reuse="table1/darts-v3"),
+            "experiments.exp4_arch_lr.runs.baseline.reuse: experiment 'table1' has no run 'darts-v3'",
+        ),
+        (
+            lambda c: c["experiments"]["exp5_ex_darts"]["runs"]["ex-darts"].update(reuse="nope/ex-darts"),
+            "experiments.exp5_ex_darts.runs.ex-darts.reuse: no experiment 'nope'",
+        ),
+        (
+            lambda c: c["experiments"]["table1"]["runs"]["rsps"].pop("status"),
+            "experiments.table1.runs.rsps.method: 'rsps' is not implemented",
+        ),
+        (
+            lambda c: c["figures"]["fig3d_magnitudes"].update(runs=["ex_darts"]),
+            "figures.fig3d_magnitudes.runs: experiment 'exp5_ex_darts' has no run 'ex_darts'",
+        ),
+        (
+            lambda c: c["tables"]["table3"]["rows"][0].update(run=["w_lr0.003", "w_lr0.01"]),
+            "tables.table3.rows[0].run: experiment 'table3' has no run 'w_lr0.01'",
+        ),
+        (
+            lambda c: c["figures"]["fig5_magnitudes"].update(dataset="cifar100"),
+            "figures.fig5_magnitudes.dataset: 'cifar100' is not searched by exp7_long",
+        ),
+    ],
+)
+def test_cross_references_fail_naming_the_key(common, paper, edit, message):
+    bad = copy.deepcopy(paper)
+    edit(bad)
+    with pytest.raises(common.StudyConfigError) as err:
+        common.check_study(bad, ("darts-v1", "darts-v2"))
+    assert message in str(err.value)
+
+
+def test_paper_and_demo_configs_pass_the_cross_checks(common, paper):
+    common.check_study(paper, ("darts-v1", "darts-v2"))
+    demo = yaml.safe_load((REPO / "profiles" / "demo" / "demo.yaml").read_text())
+    common.check_study(demo, ("darts-v1", "darts-v2"))
+    assert len(common.run_dirs(demo)) == 6
+
+
+def test_name_regex_matches_only_the_names(common):
+    assert re.fullmatch(common.name_regex(["a_b", "c"]), "a_b")
+    assert not re.fullmatch(common.name_regex(["a_b", "c"]), "a_bc")
+    assert not re.fullmatch(common.name_regex([]), "")

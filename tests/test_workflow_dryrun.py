@@ -1,0 +1,129 @@
+"""Dry runs of the real Snakefile: the paper config plans the searches of Tables 1 and 2 (CIFAR-10,
+5 seeds, one GPU each); a bad config stops Snakemake before any job, naming the key."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+
+pytestmark = pytest.mark.workflow
+
+
+def snakemake(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    """Run snakemake on the repository's Snakefile in `cwd` (a temporary directory: nothing of the
+    repository's results/ or .snakemake/ is read or written)."""
+    cmd = [SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(cwd), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+
+
+def planned_jobs(text: str) -> list[dict]:
+    """Jobs of a `snakemake -n` listing: rule, wildcards and resources of each."""
+    jobs = []
+    for block in re.split(r"\n(?=rule \w+:\n)", text):
+        head = re.match(r"rule (\w+):\n", block)
+        if not head:
+            continue
+        job = {"rule": head.group(1)}
+        for key in ("wildcards", "resources"):
+            m = re.search(rf"^\s+{key}: (.*)$", block, re.M)
+            job[key] = dict(kv.split("=", 1) for kv in m.group(1).split(", ")) if m else {}
+        jobs.append(job)
+    return jobs
+
+
+@pytest.fixture(scope="module")
+def paper_plan(tmp_path_factory) -> list[dict]:
+    proc = snakemake("-n", "--configfile", str(REPO / "config.yaml"), cwd=tmp_path_factory.mktemp("paper"))
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    return planned_jobs(proc.stdout)
+
+
+def searches(plan, experiment, **match):
+    return [
+        j["wildcards"]
+        for j in plan
+        if j["rule"] == "search"
+        and j["wildcards"]["experiment"] == experiment
+        and all(j["wildcards"][k] == v for k, v in match.items())
+    ]
+
+
+@pytest.mark.parametrize(
+    "experiment, runs",
+    [
+        ("table1", {("darts-v1", "darts-v1"), ("darts-v2", "darts-v2"), ("darts-v1", "ex-darts")}),
+        ("table2", {("darts-v1", "ss-darts"), ("darts-v1", "darts-es")}),
+    ],
+)
+def test_paper_plans_the_tables_searches_on_cifar10_with_5_seeds(paper_plan, experiment, runs):
+    found = searches(paper_plan, experiment, space="nb201", dataset="cifar10")
+    per_run = Counter((w["method"], w["run"]) for w in found)
+    assert set(per_run) == runs
+    assert all(n == 5 for n in per_run.values()), per_run
+    for run in runs:
+        seeds = {w["seed"] for w in found if (w["method"], w["run"]) == run}
+        assert seeds == {"0", "1", "2", "3", "4"}
+
+
+def test_every_search_takes_one_gpu_and_has_a_time_limit(paper_plan):
+    jobs = [j for j in paper_plan if j["rule"] == "search"]
+    assert len(jobs) == 100
+    assert all(j["resources"].get("gpu") == "1" for j in jobs)
+    assert all(int(j["resources"]["runtime"]) > 0 for j in jobs)
+
+
+def test_cited_methods_make_no_jobs_and_every_search_gets_magnitudes(paper_plan):
+    rules = Counter(j["rule"] for j in paper_plan)
+    assert not any(j["wildcards"].get("method") in {"gaea", "drnas", "rsps"} for j in paper_plan)
+    assert rules["magnitudes"] == rules["search"]
+    assert rules["manifest"] == 10  # one per experiment
+
+
+def test_demo_plan_runs_on_the_cpu(tmp_path):
+    proc = snakemake("-n", "--profile", str(REPO / "profiles" / "demo"), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    jobs = planned_jobs(proc.stdout)
+    found = [j for j in jobs if j["rule"] == "search"]
+    assert {(j["wildcards"]["run"], j["wildcards"]["seed"]) for j in found} == {
+        (run, seed) for run in ("darts-v1", "ex-darts") for seed in "012"
+    }
+    assert all(j["resources"].get("gpu", "0") == "0" for j in found)
+    assert any(j["rule"] == "magnitude_figure" for j in jobs)
+
+
+@pytest.mark.parametrize(
+    "old, new, words",
+    [
+        (
+            "darts-v2: {method: darts-v2}",
+            "darts-v2: {method: darts_v2}",
+            ["'darts_v2' is not one of", "['experiments']['table1']['runs']['darts-v2']['method']"],
+        ),
+        (
+            "a_lr: 0.001, w_lr: 0.003, batch_size: 256}",
+            "a_lr: 0.001, w_lr: -0.003, batch_size: 256}",
+            ["-0.003 is less than or equal to the minimum of 0", "['experiments']['table2']['runs']['ss-darts']['w_lr']"],
+        ),
+    ],
+    ids=["misspelled-method", "negative-lr"],
+)
+def test_bad_config_stops_before_any_job(tmp_path, old, new, words):
+    text = (REPO / "config.yaml").read_text()
+    assert text.count(old) == 1
+    bad = tmp_path / "config.yaml"
+    bad.write_text(text.replace(old, new))
+    proc = snakemake("--cores", "1", "--configfile", str(bad), cwd=tmp_path)  # a real run, not -n
+    out = proc.stdout + proc.stderr
+    assert proc.returncode != 0
+    for word in words:
+        assert word in out, out
+    assert "rule search" not in out and "Building DAG" not in out
+    assert not (tmp_path / "results").exists()
