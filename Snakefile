@@ -12,7 +12,7 @@ include: "workflow/rules/common.smk"
 
 
 validate(config, "workflow/schemas/config.schema.yaml")
-check_study(config, implemented_methods())
+check_study(config, *implemented())
 
 
 report: "workflow/report/workflow.rst"

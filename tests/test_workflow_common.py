@@ -117,6 +117,10 @@ def test_figure_panels_per_run_and_seed(common, paper):
             "experiments.table1.runs.rsps.method: 'rsps' is not implemented",
         ),
         (
+            lambda c: c["experiments"]["exp6_no_skip"].update(space="darts"),
+            "experiments.exp6_no_skip.space: 'darts' is not implemented",
+        ),
+        (
             lambda c: c["figures"]["fig3d_magnitudes"].update(runs=["ex_darts"]),
             "figures.fig3d_magnitudes.runs: experiment 'exp5_ex_darts' has no run 'ex_darts'",
         ),
@@ -134,14 +138,14 @@ def test_cross_references_fail_naming_the_key(common, paper, edit, message):
     bad = copy.deepcopy(paper)
     edit(bad)
     with pytest.raises(common.StudyConfigError) as err:
-        common.check_study(bad, ("darts-v1", "darts-v2"))
+        common.check_study(bad, ("darts-v1", "darts-v2"), ("nb201",))
     assert message in str(err.value)
 
 
 def test_paper_and_demo_configs_pass_the_cross_checks(common, paper):
-    common.check_study(paper, ("darts-v1", "darts-v2"))
+    common.check_study(paper, ("darts-v1", "darts-v2"), ("nb201",))
     demo = yaml.safe_load((REPO / "profiles" / "demo" / "demo.yaml").read_text())
-    common.check_study(demo, ("darts-v1", "darts-v2"))
+    common.check_study(demo, ("darts-v1", "darts-v2"), ("nb201",))
     assert len(common.run_dirs(demo)) == 6
 
 
@@ -149,3 +153,8 @@ def test_name_regex_matches_only_the_names(common):
     assert re.fullmatch(common.name_regex(["a_b", "c"]), "a_b")
     assert not re.fullmatch(common.name_regex(["a_b", "c"]), "a_bc")
     assert not re.fullmatch(common.name_regex([]), "")
+
+
+def test_registry_names_are_what_the_workflow_checks(common):
+    methods, spaces = common.implemented()
+    assert {"darts-v1", "darts-v2"} <= set(methods) and "nb201" in spaces

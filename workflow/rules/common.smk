@@ -41,13 +41,12 @@ class StudyConfigError(ValueError):
     """A config that passed the JSON schema but names something that does not exist."""
 
 
-def implemented_methods():
-    """Search methods the installed darts_core implements (the rest may only be declared as cited)."""
-    try:
-        from darts_core.search.config import METHODS
-    except ImportError:  # no search core installed: the DARTS variants are the baseline
-        return ("darts-v1", "darts-v2")
-    return tuple(METHODS)
+def implemented():
+    """(methods, spaces) the installed search core implements (darts_core.search.registry); runs of the
+    others may only be declared with `status: cited`."""
+    from darts_core.search.registry import METHODS, SPACES
+
+    return tuple(METHODS), tuple(SPACES)
 
 
 def home_of(config, experiment, run):
@@ -183,19 +182,26 @@ def search_minutes(config, experiment, run):
     return int(math.ceil(1.5 * epochs * minutes)) + 10
 
 
-def check_study(config, implemented):
-    """Cross-references the JSON schema cannot express; the message names the key. Returns the config."""
+def check_study(config, methods, spaces):
+    """Cross-references the JSON schema cannot express, and runs of methods or spaces the package does
+    not implement (unless declared `status: cited`); the message names the key. Returns the config.
+    """
     experiments = config["experiments"]
     for exp_name, exp in experiments.items():
         for run, spec in exp["runs"].items():
             where = f"experiments.{exp_name}.runs.{run}"
             home_of(config, exp_name, run)
-            method = spec.get("method")
-            if method and spec.get("status") != "cited" and method not in implemented:
-                raise StudyConfigError(
-                    f"{where}.method: {method!r} is not implemented by darts_core "
-                    f"(implemented: {', '.join(implemented)}); declare the run with `status: cited`"
-                )
+            if "method" not in spec or spec.get("status") == "cited":
+                continue
+            for key, name, known in (
+                (f"{where}.method", spec["method"], methods),
+                (f"experiments.{exp_name}.space", exp["space"], spaces),
+            ):
+                if name not in known:
+                    raise StudyConfigError(
+                        f"{key}: {name!r} is not implemented by darts_core (implemented: "
+                        f"{', '.join(known)}); declare run {run!r} with `status: cited`"
+                    )
     for section in ("figures", "tables"):
         for name, spec in config.get(section, {}).items():
             where = f"{section}.{name}"
