@@ -15,7 +15,7 @@ REPO = Path(__file__).resolve().parents[1]
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 CONFIGS = {"paper": REPO / "config.yaml", "demo": REPO / "profiles" / "demo" / "demo.yaml"}
 # keys of SearchConfig the workflow sets itself (not in the schema's search settings)
-WORKFLOW_KEYS = {"space", "dataset", "method", "seed", "data_dir", "device", "workers"}
+WORKFLOW_KEYS = {"space", "dataset", "method", "seed", "data_dir", "download", "device", "workers"}
 
 
 def load(name: str) -> dict:

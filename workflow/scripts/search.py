@@ -1,4 +1,4 @@
-"""One search (rule `search`): the rule's settings plus this machine's data path, device and workers."""
+"""One search (rule `search`): the rule's settings plus this machine's data, device and workers."""
 
 import contextlib
 import sys
@@ -20,6 +20,7 @@ with claim_gpu() if compute["device"] == "cuda" else contextlib.nullcontext():
         {
             **snakemake.params.settings,
             "data_dir": snakemake.config["paths"]["data"],
+            "download": snakemake.config["paths"]["download"],
             "device": compute["device"],
             "workers": compute["workers"],
         }
