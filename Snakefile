@@ -27,10 +27,13 @@ localrules:
     magnitudes,
     manifest,
     magnitude_figure,
+    lookup,
+    accuracy_figure,
 
 
 include: "workflow/rules/search.smk"
 include: "workflow/rules/magnitudes.smk"
+include: "workflow/rules/benchmark.smk"
 include: "workflow/rules/figures.smk"
 
 

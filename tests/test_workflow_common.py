@@ -91,7 +91,8 @@ def test_final_outputs_are_manifests_and_built_figures(common, paper):
     assert "results/table1/runs.csv" in targets and "results/exp7_long/runs.csv" in targets
     assert "results/figures/fig3d_magnitudes.png" in targets
     assert "results/figures/fig3d_magnitudes.pdf" in targets
-    assert not any("fig2_curves" in t for t in targets)  # accuracy curves wait for the lookup rule
+    assert "results/figures/fig3a_arch_lr.png" in targets  # accuracy curves: NAS-Bench-201 look-ups
+    assert not any("fig7_hessian" in t for t in targets)  # the Hessian plot waits for the stops rule
 
 
 def test_figure_panels_per_run_and_seed(common, paper):
@@ -99,6 +100,10 @@ def test_figure_panels_per_run_and_seed(common, paper):
     assert list(panels) == ["ex-darts"]
     assert sorted(panels["ex-darts"]) == [0, 1, 2, 3, 4]
     assert panels["ex-darts"][2] == "results/table1/runs/nb201-cifar10/darts-v1/ex-darts/seed2/magnitudes.csv"
+    curves = common.figure_panels(paper, "fig3c_no_skip")
+    assert list(curves) == ["baseline", "no-skip"]
+    assert curves["baseline"][0] == "results/table1/runs/nb201-cifar10/darts-v1/darts-v1/seed0/lookup.csv"
+    assert curves["no-skip"][4] == "results/exp6_no_skip/runs/nb201-cifar10/darts-v1/no-skip/seed4/lookup.csv"
 
 
 @pytest.mark.parametrize(

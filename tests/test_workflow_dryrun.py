@@ -85,6 +85,8 @@ def test_cited_methods_make_no_jobs_and_every_search_gets_magnitudes(paper_plan)
     assert not any(j["wildcards"].get("method") in {"gaea", "drnas", "rsps"} for j in paper_plan)
     assert rules["magnitudes"] == rules["search"]
     assert rules["manifest"] == 10  # one per experiment
+    assert rules["benchmark_table"] == 1
+    assert rules["accuracy_figure"] == 7 and rules["magnitude_figure"] == 2
 
 
 def test_demo_plan_runs_on_the_cpu(tmp_path):

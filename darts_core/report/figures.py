@@ -1,7 +1,10 @@
 """Paper figures. Sized for one ACM column (3.33 in wide); PNG for reading, PDF for the paper.
 
-`plot_magnitudes`: operation magnitude m(t, o) of Eq. 11 per op over epochs, the mean over seeds as a line
-and ±1 std as a band, one panel per run (Fig. 3(d), Fig. 5 right).
+- `plot_magnitudes`: operation magnitude m(t, o) of Eq. 11 per op over epochs, the mean over seeds as a
+  line and ±1 std as a band, one panel per run (Fig. 3(d), Fig. 5 right).
+- `plot_accuracy_curves`: benchmark accuracy of the architecture derived at each epoch, one line per run,
+  mean ± std over seeds (Fig. 2, 3(a)-(c), 5 left).
+Both read per-run tables gathered by `read_panels`.
 """
 
 from __future__ import annotations
@@ -21,7 +24,16 @@ from darts_core.runlog import atomic_write  # noqa: E402
 
 COLUMN_WIDTH_IN = 3.33  # ACM sigconf column
 PANEL_HEIGHT_IN = 1.9
-MAGNITUDE_COLUMNS = ("epoch", "cell", "op", "magnitude")
+# benchmark metric column (darts_core.benchmark.table.METRIC_COLUMNS) -> axis label
+METRIC_LABELS = {
+    "cifar10_valid": "CIFAR-10 valid acc. (%)",
+    "cifar10_test": "CIFAR-10 test acc. (%)",
+    "cifar100_valid": "CIFAR-100 valid acc. (%)",
+    "cifar100_test": "CIFAR-100 test acc. (%)",
+    "ImageNet16-120_valid": "ImageNet16-120 valid acc. (%)",
+    "ImageNet16-120_test": "ImageNet16-120 test acc. (%)",
+}
+RUN_COLORS = ("#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#17becf", "#7f7f7f")
 # readable names and fixed colours, so an op looks the same in every figure (NB201 and DARTS spaces)
 OP_LABELS = {
     "none": "none",
@@ -61,19 +73,21 @@ STYLE = {
 }
 
 
-def read_magnitude_panels(panels: Mapping[str, Mapping[int, str | os.PathLike]]) -> pd.DataFrame:
-    """{run: {seed: magnitudes.csv}} -> one tidy frame with `run` and `seed` columns added."""
+def read_panels(panels: Mapping[str, Mapping[int, str | os.PathLike]]) -> pd.DataFrame:
+    """{run: {seed: per-run CSV}} -> one tidy frame with `run` and `seed` columns added."""
     frames = []
     for run, seeds in panels.items():
         if not seeds:
-            raise DartsCoreError(f"figure panel {run!r} has no runs")
+            raise DartsCoreError(f"figure: run {run!r} has no searches")
         for seed, path in seeds.items():
-            df = pd.read_csv(path)
-            missing = [c for c in MAGNITUDE_COLUMNS if c not in df.columns]
-            if missing:
-                raise DartsCoreError(f"magnitude table {path}: missing column(s) {', '.join(missing)}")
-            frames.append(df.assign(run=run, seed=int(seed)))
+            frames.append(pd.read_csv(path).assign(run=run, seed=int(seed)))
     return pd.concat(frames, ignore_index=True)
+
+
+def _require(df: pd.DataFrame, columns, what: str) -> None:
+    missing = [c for c in columns if c not in df.columns]
+    if missing:
+        raise DartsCoreError(f"{what}: missing column(s) {', '.join(missing)}")
 
 
 def _op_order(ops) -> list[str]:
@@ -93,9 +107,7 @@ def plot_magnitudes(
     One panel per `run` (in order of appearance), one line per op: mean over seeds, band = ±1 std
     (no band with a single seed). Returns the PNG path.
     """
-    missing = [c for c in ("epoch", "op", "magnitude", "seed") if c not in mags.columns]
-    if missing:
-        raise DartsCoreError(f"plot_magnitudes: missing column(s) {', '.join(missing)}")
+    _require(mags, ("epoch", "op", "magnitude", "seed"), "plot_magnitudes")
     df = mags
     if "cell" in df.columns:
         df = df[df["cell"] == cell]
@@ -136,6 +148,50 @@ def plot_magnitudes(
         handles, labels = axes[0, 0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 5), frameon=False,
                    handlelength=1.5, columnspacing=1.0)
+        if title:
+            fig.suptitle(title)
+        png = _save(fig, out_png)
+        if out_pdf is not None:
+            _save(fig, out_pdf)
+        plt.close(fig)
+    return png
+
+
+def plot_accuracy_curves(
+    curves: pd.DataFrame,
+    metric: str,
+    out_png: str | os.PathLike,
+    out_pdf: str | os.PathLike | None = None,
+    title: str | None = None,
+) -> Path:
+    """Accuracy over epochs: columns epoch, seed, `metric` (+ `run`: one line per run, in order).
+
+    Mean over seeds as a line, ±1 std as a band (none with one seed). Returns the PNG path.
+    """
+    _require(curves, ("epoch", "seed", metric), "plot_accuracy_curves")
+    df = curves if "run" in curves.columns else curves.assign(run="")
+    if df[metric].isna().all():
+        raise DartsCoreError(f"plot_accuracy_curves: the benchmark table has no {metric} accuracies")
+    stats = df.groupby(["run", "epoch"])[metric].agg(["mean", "std", "count"]).reset_index()
+    with plt.rc_context(STYLE):
+        fig, ax = plt.subplots(figsize=(COLUMN_WIDTH_IN, PANEL_HEIGHT_IN + (0.55 if title else 0.35)),
+                               layout="constrained")
+        for i, run in enumerate(dict.fromkeys(df["run"])):
+            s = stats[stats["run"] == run].sort_values("epoch")
+            color = RUN_COLORS[i % len(RUN_COLORS)]
+            n_seeds = df.loc[df["run"] == run, "seed"].nunique()
+            ax.plot(s["epoch"], s["mean"], color=color, lw=1.1, label=f"{run} ({n_seeds})" if run else None)
+            if (s["count"] > 1).any():
+                std = s["std"].fillna(0.0)
+                ax.fill_between(s["epoch"], s["mean"] - std, s["mean"] + std, color=color, alpha=0.2, lw=0)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(METRIC_LABELS.get(metric, metric))
+        ax.grid(True, lw=0.3, alpha=0.5)
+        ax.margins(x=0)
+        handles, labels = ax.get_legend_handles_labels()
+        if labels:
+            fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 4), frameon=False,
+                       handlelength=1.5, columnspacing=1.0, title="run (seeds); mean ± std", title_fontsize=6)
         if title:
             fig.suptitle(title)
         png = _save(fig, out_png)

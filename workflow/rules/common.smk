@@ -17,11 +17,13 @@ SEARCH_PRODUCTS = {
     "info": "run.json",
 }
 MAGNITUDES = "magnitudes.csv"
+LOOKUP = "lookup.csv"
 MANIFEST = "results/{experiment}/runs.csv"
+BENCHMARK_TABLE = "results/benchmark/nb201.parquet"
 FIGURE = "results/figures/{figure}.{ext}"
-# Figure kinds the workflow can build so far; the others (accuracy curves need benchmark look-ups,
-# the Hessian plot needs the stops rule) are listed in the config and wait for their rules.
-FIGURE_KINDS_BUILT = ("magnitudes",)
+# The per-run table each figure kind draws; kinds not listed (the Hessian plot needs the stops rule)
+# are declared in the config and wait for their rules.
+FIGURE_PRODUCT = {"magnitudes": MAGNITUDES, "accuracy_curves": LOOKUP}
 
 WILDCARDS = {
     "experiment": "[A-Za-z][A-Za-z0-9_]*",
@@ -140,14 +142,15 @@ def experiment_magnitudes(config, experiment):
 
 
 def figure_panels(config, figure):
-    """{run: {seed: magnitude table}} of a figure, one entry per panel in the figure's order."""
+    """{run: {seed: per-run table}} of a figure (magnitudes or look-ups, by its kind), in its order."""
     spec = config["figures"][figure]
     exp = config["experiments"][spec["experiment"]]
     dataset = spec.get("dataset", exp["datasets"][0])
+    product = FIGURE_PRODUCT[spec["kind"]]
     panels = {run: {} for run in spec["runs"]}
     for row in study_runs(config, [spec["experiment"]]):
         if row["run"] in panels and row["dataset"] == dataset and row["dir"]:
-            panels[row["run"]][row["seed"]] = f"{row['dir']}/{MAGNITUDES}"
+            panels[row["run"]][row["seed"]] = f"{row['dir']}/{product}"
     return panels
 
 
@@ -218,6 +221,10 @@ def check_study(config, methods, spaces):
                     raise StudyConfigError(
                         f"{where}.dataset: {dataset!r} is not searched by {exp_name}"
                     )
+                if spec["kind"] == "accuracy_curves" and exp["space"] != "nb201":
+                    raise StudyConfigError(
+                        f"{where}.kind: accuracy curves are NAS-Bench-201 look-ups"
+                    )
             else:
                 named = []
                 for i, row in enumerate(spec["rows"]):
@@ -234,9 +241,9 @@ def check_study(config, methods, spaces):
 
 def final_outputs(config):
     """What `snakemake` builds: every experiment's manifest (all its searches and magnitude tables) and
-    the figures of the kinds built so far. Tables and other figures join when their rules exist.
+    the figures of the kinds built so far. Tables and Hessian figures join when their rules exist.
     """
     targets = [MANIFEST.format(experiment=e) for e in config["experiments"]]
-    for figure in figures_of_kind(config, FIGURE_KINDS_BUILT):
+    for figure in figures_of_kind(config, FIGURE_PRODUCT):
         targets += [FIGURE.format(figure=figure, ext=ext) for ext in ("png", "pdf")]
     return targets

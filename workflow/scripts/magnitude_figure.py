@@ -2,11 +2,11 @@
 
 import sys
 
-from darts_core.report.figures import plot_magnitudes, read_magnitude_panels
+from darts_core.report.figures import plot_magnitudes, read_panels
 
 sys.stderr = open(snakemake.log[0], "w")
 plot_magnitudes(
-    read_magnitude_panels(snakemake.params.panels),
+    read_panels(snakemake.params.panels),
     snakemake.output.png,
     snakemake.output.pdf,
     title=snakemake.params.title,

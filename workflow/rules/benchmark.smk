@@ -1,0 +1,30 @@
+rule benchmark_table:
+    output:
+        BENCHMARK_TABLE,
+    log:
+        "results/logs/benchmark_table.log",
+    conda:
+        "../../envs/benchmark.yaml"
+    resources:
+        mem_mb=32000 if config["paths"]["nb201_source"] == "pth" else 4000,
+        runtime=120,
+    params:
+        source=config["paths"]["nb201_source"],
+        pth=config["paths"]["nb201_benchmark"],
+        csv_dir=config["paths"]["nb201_csv"],
+    script:
+        "../scripts/benchmark_table.py"
+
+
+rule lookup:
+    input:
+        genotypes=f"{RUN_DIR}/{SEARCH_PRODUCTS['genotypes']}",
+        table=BENCHMARK_TABLE,
+    output:
+        f"{RUN_DIR}/{LOOKUP}",
+    log:
+        f"results/logs/lookup/{RUN_KEY}.log",
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/lookup.py"
