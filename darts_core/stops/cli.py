@@ -1,0 +1,109 @@
+"""Subcommands `magnitudes`, `stops`, `import-log` (registered by darts_core.cli).
+
+    python -m darts_core magnitudes RUN_DIR [--out PATH]           # Eq. 11 curves -> RUN_DIR/magnitudes.csv
+    python -m darts_core stops RUN_DIR [--criteria C ...] [--table T] [--out PATH]   # -> RUN_DIR/stops.csv
+    python -m darts_core import-log darts-pt    LOG.txt RUN_DIR
+    python -m darts_core import-log robustdarts RUN_DIR_OR_LOG RUN_DIR [--task N] [--eigenvalues CSV]
+
+`--table`: the compact NAS-Bench-201 table (.parquet from `benchmark-table`) or a directory with the public
+CSV extracts (built in memory); adds the accuracy columns to the stops table.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from darts_core import runlog
+from darts_core.errors import DartsCoreError
+
+MAGNITUDES = "magnitudes.csv"
+
+
+def register(subparsers) -> None:
+    m = subparsers.add_parser("magnitudes", help="operation magnitudes m(t, o) of a run (Eq. 11)",
+                              description="Mean softmax weight of each op over the edges of each cell, per epoch.")
+    m.add_argument("run_dir", metavar="RUN_DIR")
+    m.add_argument("--out", help=f"output CSV/Parquet (default RUN_DIR/{MAGNITUDES})")
+    m.set_defaults(func=run_magnitudes)
+
+    s = subparsers.add_parser("stops", help="stop table of a run: epoch and architecture per stop criterion",
+                              description="Algorithm 2: evaluate stop criteria on a finished run; writes stops.csv.")
+    s.add_argument("run_dir", metavar="RUN_DIR")
+    s.add_argument("--criteria", nargs="+", metavar="C",
+                   help="e.g. final ss_peak:nor_conv_3x3 ss_residual:nor_conv_3x3 darts+_sc:2 darts+_rt:10 darts_es "
+                        "(default: the space's defaults)")
+    s.add_argument("--table", help="NB201 table (.parquet) or directory of the CSV extracts: add accuracies")
+    s.add_argument("--out", help="output CSV (default RUN_DIR/stops.csv)")
+    s.set_defaults(func=run_stops)
+
+    i = subparsers.add_parser("import-log", help="turn a real search log into run products",
+                              description="Formats: darts-pt (DARTS-PT log.txt), robustdarts (RobustDARTS run directory).")
+    i.add_argument("format", metavar="FORMAT", help="darts-pt | robustdarts")
+    i.add_argument("source", metavar="SOURCE")
+    i.add_argument("run_dir", metavar="RUN_DIR")
+    i.add_argument("--task", type=int, help="robustdarts: task id N of log_N.txt (= seed)")
+    i.add_argument("--eigenvalues", help="robustdarts: DERIVED/dominant_eigenvalues.csv (default: searched upwards)")
+    i.set_defaults(func=run_import)
+
+
+def _print_wide(mags: pd.DataFrame) -> None:
+    from darts_core.stops.magnitudes import magnitude_table
+
+    for k, cell in enumerate(dict.fromkeys(mags["cell"])):
+        if k:
+            print()
+        print(f"# m(t, o), {cell} cell")
+        print(magnitude_table(mags, cell).to_csv(float_format="%.4f"), end="")
+
+
+def run_magnitudes(args) -> int:
+    from darts_core.stops.magnitudes import magnitudes
+
+    path = Path(args.run_dir) / runlog.ALPHAS
+    mags = magnitudes(runlog.read_alphas(path))
+    out = Path(args.out) if args.out else Path(args.run_dir) / MAGNITUDES
+    runlog.write_table(mags, out)
+    _print_wide(mags)
+    print(f"# wrote {out}")
+    return 0
+
+
+def load_benchmark_table(path: str) -> pd.DataFrame:
+    from darts_core.benchmark import table
+
+    p = Path(path)
+    if p.is_dir():
+        return table.build_from_csv(p)
+    return table.load_table(p)
+
+
+def run_stops(args) -> int:
+    from darts_core.stops.criteria import STOPS, add_lookups, evaluate, write_stops
+
+    stops = evaluate(args.run_dir, args.criteria)
+    if args.table:
+        stops = add_lookups(stops, load_benchmark_table(args.table))
+    out = Path(args.out) if args.out else Path(args.run_dir) / STOPS
+    write_stops(stops, out)
+    with pd.option_context("display.width", 250, "display.max_colwidth", 120, "display.max_columns", 30):
+        print(stops.drop(columns=["note"]).to_string(index=False, float_format=lambda v: f"{v:.2f}"))
+        print()
+        for crit, note in zip(stops["criterion"], stops["note"]):
+            print(f"{crit}: {note}")
+    print(f"# wrote {out}")
+    return 0
+
+
+def run_import(args) -> int:
+    from darts_core.stops.import_logs import import_log
+
+    if Path(args.run_dir).resolve() == Path(args.source).resolve():
+        raise DartsCoreError("import-log: RUN_DIR must differ from SOURCE")
+    info = import_log(args.format, args.source, args.run_dir, task=args.task, eigenvalues=args.eigenvalues)
+    imp = info["import"]
+    print(f"imported {imp['format']} log {imp['source']} -> {args.run_dir}")
+    print(f"files: {', '.join(imp['files'])}; space {info['config']['space']}; epochs done {info['epochs_done']}")
+    print(f"epoch convention: {imp['epoch_convention']}")
+    return 0
