@@ -1,0 +1,1 @@
+"""Neural-network building blocks of the search spaces (supernets and their operations)."""

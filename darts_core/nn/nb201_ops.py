@@ -1,0 +1,65 @@
+"""NAS-Bench-201 candidate operations and the ResNet reduction block.
+
+Mirrors xautodl `models/cell_operations.py` (OPS, ReLUConvBN, POOLING, Zero, ResNetBasicblock). In the
+NB201 supernet every searching cell keeps its width and stride 1, so the shape-changing variants
+(FactorizedReduce skip, 1x1-conv pre-processing of pooling) are never built and are left out.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+from darts_core.errors import DartsCoreError
+
+
+class ReLUConvBN(nn.Sequential):
+    """ReLU -> Conv2d (bias = not affine, as cell_operations.py) -> BatchNorm2d."""
+
+    def __init__(self, c_in, c_out, kernel, stride, padding, affine, track_running_stats):
+        super().__init__(
+            nn.ReLU(inplace=False),
+            nn.Conv2d(c_in, c_out, kernel, stride=stride, padding=padding, bias=not affine),
+            nn.BatchNorm2d(c_out, affine=affine, track_running_stats=track_running_stats),
+        )
+
+
+class Zero(nn.Module):
+    """`none`: zeros like the input (cell_operations.py Zero, stride 1, C_in == C_out: x.mul(0.))."""
+
+    is_zero = True
+
+    def forward(self, x):
+        return x.mul(0.0)
+
+
+def make_op(name: str, channels: int, affine: bool, track_running_stats: bool) -> nn.Module:
+    """One candidate op of a width-preserving, stride-1 NB201 edge."""
+    c = channels
+    if name == "none":
+        return Zero()
+    if name == "skip_connect":
+        return nn.Identity()
+    if name == "nor_conv_1x1":
+        return ReLUConvBN(c, c, 1, 1, 0, affine, track_running_stats)
+    if name == "nor_conv_3x3":
+        return ReLUConvBN(c, c, 3, 1, 1, affine, track_running_stats)
+    if name == "avg_pool_3x3":  # POOLING(mode="avg"): count_include_pad=False
+        return nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)
+    raise DartsCoreError(f"unknown NAS-Bench-201 op {name!r}")
+
+
+class ResNetBasicBlock(nn.Module):
+    """The stride-2 reduction between stages (cell_operations.py ResNetBasicblock, affine BN with
+    running statistics): two ReLU-Conv3x3-BN, shortcut AvgPool2d(2) + Conv1x1 without BN."""
+
+    def __init__(self, c_in: int, c_out: int):
+        super().__init__()
+        self.conv_a = ReLUConvBN(c_in, c_out, 3, 2, 1, True, True)
+        self.conv_b = ReLUConvBN(c_out, c_out, 3, 1, 1, True, True)
+        self.downsample = nn.Sequential(
+            nn.AvgPool2d(kernel_size=2, stride=2, padding=0), nn.Conv2d(c_in, c_out, 1, bias=False)
+        )
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.downsample(x) + self.conv_b(self.conv_a(x))

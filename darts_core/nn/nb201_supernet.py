@@ -1,0 +1,122 @@
+"""The NAS-Bench-201 supernet (xautodl `search_model_darts.py` TinyNetworkDarts, `search_cells.py`
+NAS201SearchCell) implementing the supernet protocol of `darts_core.search`.
+
+Modules are created in the official order (stem, cells edge by edge and op by op, head, alphas), so
+parameters() lines up one to one with TinyNetworkDarts and the same seed draws the same initial values.
+Two exact shortcuts: ReLU and pooling of a node are computed once for all edges leaving it, and `none`
+(x * 0) is not added (it contributes exact zeros).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import torch
+from torch import nn
+
+from darts_core import runlog
+from darts_core.nn.mixing import SoftmaxMixer
+from darts_core.nn.nb201_ops import ReLUConvBN, ResNetBasicBlock, make_op
+from darts_core.spaces import nb201
+
+
+class NB201SearchCell(nn.Module):
+    """4 nodes, 6 edges `i<-j` (nb201.EDGES order); node i = sum_j sum_op w * op(node j); output node 3."""
+
+    def __init__(self, channels: int, ops: Sequence[str], track_running_stats: bool):
+        super().__init__()
+        self.ops = tuple(ops)
+        # affine=False in searching cells (DARTS-V1.py model_config "affine": False)
+        self.edges = nn.ModuleDict(
+            {e.replace("<-", "_"): nn.ModuleList(make_op(o, channels, False, track_running_stats) for o in ops) for e in nb201.EDGES}
+        )
+        self.pool = nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)
+        self.has_conv = bool({"nor_conv_1x1", "nor_conv_3x3"} & set(self.ops))
+        self.has_pool = "avg_pool_3x3" in self.ops
+
+    def _edge(self, ops: nn.ModuleList, x, relu_x, pool_x, weights):
+        out = None
+        for name, op, w in zip(self.ops, ops, weights):
+            if name == "none":
+                continue
+            if name == "skip_connect":
+                y = x
+            elif name == "avg_pool_3x3":
+                y = pool_x
+            else:  # ReLUConvBN: its ReLU is shared by all edges leaving the node
+                y = op[2](op[1](relu_x))
+            y = y * w
+            out = y if out is None else out + y
+        return out if out is not None else x.mul(0.0)
+
+    def forward(self, x: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+        nodes, shared, k = [x], [], 0
+        for i in range(1, nb201.MAX_NODES):
+            h = nodes[-1]  # ReLU and pooling of node i-1, computed once for all edges leaving it
+            shared.append((torch.relu(h) if self.has_conv else None, self.pool(h) if self.has_pool else None))
+            total = None
+            for j in range(i):
+                s = self._edge(self.edges[f"{i}_{j}"], nodes[j], *shared[j], weights[k])
+                total = s if total is None else total + s
+                k += 1
+            nodes.append(total)
+        return nodes[-1]
+
+
+class NB201Supernet(nn.Module):
+    """Stem -> N cells (C) -> ResNet block -> N cells (2C) -> block -> N cells (4C) -> BN-ReLU-pool-linear."""
+
+    cell_types = ("normal",)
+
+    def __init__(self, num_classes: int, channels: int = 16, num_cells: int = 5, ops: Sequence[str] = nb201.OPS,
+                 track_running_stats: bool = False, in_channels: int = 3, mixer=None):
+        super().__init__()
+        self.ops = nb201.check_ops(ops)
+        self.mixer = mixer or SoftmaxMixer()
+        c = channels
+        self.stem = nn.Sequential(nn.Conv2d(in_channels, c, 3, padding=1, bias=False), nn.BatchNorm2d(c))
+        widths = [c] * num_cells + [2 * c] + [2 * c] * num_cells + [4 * c] + [4 * c] * num_cells
+        reduce = [False] * num_cells + [True] + [False] * num_cells + [True] + [False] * num_cells
+        cells, prev = [], c
+        for width, red in zip(widths, reduce):
+            cells.append(ResNetBasicBlock(prev, width) if red else NB201SearchCell(width, self.ops, track_running_stats))
+            prev = width
+        self.cells = nn.ModuleList(cells)
+        self.lastact = nn.Sequential(nn.BatchNorm2d(prev), nn.ReLU(inplace=True))
+        self.classifier = nn.Linear(prev, num_classes)
+        self.alpha = nn.Parameter(1e-3 * torch.randn(len(nb201.EDGES), len(self.ops)))
+
+    # --- supernet protocol -------------------------------------------------------------------
+    def arch_parameters(self) -> list[torch.Tensor]:
+        return [self.alpha]
+
+    def weight_parameters(self) -> list[torch.Tensor]:
+        return [p for p in self.parameters() if p is not self.alpha]
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        weights = self.mixer(self.alpha)  # once per forward, shared by all cells
+        h = self.stem(x)
+        for cell in self.cells:
+            h = cell(h, weights) if isinstance(cell, NB201SearchCell) else cell(h)
+        h = self.lastact(h).mean(dim=(2, 3))
+        return self.classifier(h)
+
+    def logged_weights(self) -> torch.Tensor:
+        with torch.no_grad():
+            return self.mixer.expected(self.alpha)
+
+    def alpha_log(self, epoch: int) -> pd.DataFrame:
+        w = self.logged_weights().detach().cpu().double().numpy()
+        a = self.alpha.detach().cpu().double().numpy()
+        return runlog.alpha_rows(epoch, "normal", nb201.EDGES, self.ops, a, w)
+
+    def genotype(self) -> str:
+        """Argmax over all ops, `none` included (TinyNetworkDarts.genotype)."""
+        return nb201.derive_arch(self.logged_weights().cpu().numpy(), self.ops)
+
+
+def build_supernet(cfg, num_classes: int, input_shape: Sequence[int], mixer=None) -> NB201Supernet:
+    """Space factory registered as `nb201` (see darts_core.search.registry)."""
+    return NB201Supernet(num_classes, cfg.channels, cfg.num_cells, cfg.ops, cfg.track_running_stats,
+                         in_channels=int(input_shape[0]), mixer=mixer)
