@@ -1,0 +1,122 @@
+"""DARTS-V1 (first order) and DARTS-V2 (second order) steps, as xautodl's NAS-Bench-201 scripts
+(D-X-Y/AutoDL-Projects `exps/NAS-Bench-201-algos/DARTS-V1.py`, `DARTS-V2.py`, `search_func`).
+
+One faithful detail worth knowing: the official weight step clips `network.parameters()`, which include
+the alphas, and alpha gradients are only zeroed right before an alpha step. So the clip norm also counts
+the previous alpha gradient plus the train-loss alpha gradient (and, in the authors' warm-up code, the
+train-loss alpha gradients accumulated over all frozen steps). We keep that rule; the loop checkpoints
+alpha gradients so that a resumed run clips exactly like an uninterrupted one.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch.func import functional_call
+
+from darts_core.nn.mixing import SoftmaxMixer
+from darts_core.runlog import finite_or_error
+
+
+def _finite(loss: torch.Tensor, what: str) -> None:
+    finite_or_error(float(loss.detach()), what)
+
+
+class DartsV1:
+    """Per batch: weight step on the train batch, then alpha step on the valid batch."""
+
+    name = "darts-v1"
+
+    @staticmethod
+    def make_mixer(cfg):
+        return SoftmaxMixer()
+
+    @staticmethod
+    def make_alpha_optimizer(params, cfg):
+        # DARTS-V1.py: Adam(lr=arch_learning_rate, betas=(0.5, 0.999), weight_decay=arch_weight_decay)
+        return torch.optim.Adam(params, lr=cfg.a_lr, betas=tuple(cfg.a_betas), weight_decay=cfg.a_wd)
+
+    def __init__(self, model, criterion, w_optimizer, a_optimizer, grad_clip: float):
+        self.model, self.criterion = model, criterion
+        self.w_optimizer, self.a_optimizer, self.grad_clip = w_optimizer, a_optimizer, grad_clip
+
+    def weight_step(self, x, y):
+        self.w_optimizer.zero_grad()
+        logits = self.model(x)
+        loss = self.criterion(logits, y)
+        _finite(loss, "train loss")
+        loss.backward()
+        if self.grad_clip > 0:  # clip_grad_norm_(network.parameters(), 5): weights and alphas
+            params = list(self.model.weight_parameters()) + list(self.model.arch_parameters())
+            torch.nn.utils.clip_grad_norm_(params, self.grad_clip)
+        self.w_optimizer.step()
+        return loss.detach(), logits.detach()
+
+    def alpha_step(self, x, y):
+        self.a_optimizer.zero_grad()
+        loss = self.criterion(self.model(x), y)
+        _finite(loss, "valid (alpha) loss")
+        loss.backward()
+        self.a_optimizer.step()
+        return loss.detach()
+
+    def step(self, x_train, y_train, x_valid, y_valid, update_alphas: bool = True):
+        """One search step; returns (train loss, train logits) of the weight step."""
+        out = self.weight_step(x_train, y_train)
+        if update_alphas:
+            self.alpha_step(x_valid, y_valid)
+        return out
+
+
+class DartsV2(DartsV1):
+    """Per batch: unrolled alpha step first (`backward_step_unrolled`), then the weight step."""
+
+    name = "darts-v2"
+    fd_r = 1e-2  # R = fd_r / ||v|| (V2.py _hessian_vector_product r=1e-2)
+
+    def step(self, x_train, y_train, x_valid, y_valid, update_alphas: bool = True):
+        if update_alphas:
+            self.unrolled_alpha_step(x_train, y_train, x_valid, y_valid)
+        return self.weight_step(x_train, y_train)
+
+    def unrolled_alpha_step(self, x_train, y_train, x_valid, y_valid):
+        model, crit = self.model, self.criterion
+        weights, alphas = list(model.weight_parameters()), list(model.arch_parameters())
+        group = self.w_optimizer.param_groups[0]
+        lr, wd, momentum = group["lr"], group["weight_decay"], group["momentum"]
+        self.a_optimizer.zero_grad()
+        loss = crit(model(x_train), y_train)
+        _finite(loss, "train loss")
+        grads = torch.autograd.grad(loss, weights)
+        bufs = [self.w_optimizer.state.get(p, {}).get("momentum_buffer") for p in weights]
+        with torch.no_grad():  # w' = w - lr (momentum * buf + dw + wd * w); zero buffer before the first step
+            if any(b is None for b in bufs):
+                bufs = [torch.zeros_like(p) for p in weights]
+            unrolled = [(p - lr * (b * momentum + (g + wd * p))).requires_grad_() for p, b, g in zip(weights, bufs, grads)]
+        # the unrolled model: same modules, parameters w', copies of the buffers (V2.py deep-copies the net)
+        names = {id(p): n for n, p in model.named_parameters()}
+        state = {names[id(p)]: u for p, u in zip(weights, unrolled)}
+        state.update({n: b.clone() for n, b in model.named_buffers()})
+        v_loss = crit(functional_call(model, state, (x_valid,)), y_valid)
+        _finite(v_loss, "valid (alpha) loss")
+        out = torch.autograd.grad(v_loss, alphas + unrolled, allow_unused=True)
+        dalpha = out[: len(alphas)]
+        vector = [torch.zeros_like(u) if g is None else g for u, g in zip(unrolled, out[len(alphas):])]
+        implicit = self._hessian_vector_product(vector, x_train, y_train, weights, alphas, self.fd_r)
+        for a, d, h in zip(alphas, dalpha, implicit):
+            a.grad = d - lr * h  # dalpha.data.sub_(LR, implicit_grads)
+        self.a_optimizer.step()
+        return v_loss.detach()
+
+    def _hessian_vector_product(self, vector, x, y, weights, alphas, r: float):
+        """(d_alpha L_train(w + R v) - d_alpha L_train(w - R v)) / 2R with R = r / ||v|| (V2.py)."""
+        R = r / torch.cat([v.reshape(-1) for v in vector]).norm()
+        grads = []
+        for sign in (1.0, -2.0):
+            with torch.no_grad():
+                for p, v in zip(weights, vector):
+                    p.add_(v, alpha=float(sign * R))
+            grads.append(torch.autograd.grad(self.criterion(self.model(x), y), alphas))
+        with torch.no_grad():
+            for p, v in zip(weights, vector):
+                p.add_(v, alpha=float(R))
+        return [(gp - gn).div_(2 * R) for gp, gn in zip(*grads)]

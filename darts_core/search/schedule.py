@@ -1,0 +1,27 @@
+"""Weight learning rate per step: xautodl `procedures/optimizers.py` CosineAnnealingLR, updated per
+epoch and per step as `DARTS-V1.py` does (`scheduler.update(epoch, 0.0)`, then `update(None, step/len)`).
+
+Warm-up epochs ramp linearly from 0 (config.py explains the convention); afterwards `cosine` goes from
+`w_lr` to `w_lr_min` over T_max = epochs - warmup_epochs (never quite reaching it, as the official), and
+`constant` stays at `w_lr`. The alpha learning rate is constant (Adam, no scheduler, as the official).
+"""
+
+from __future__ import annotations
+
+import math
+
+
+def weight_lr(cfg, epoch: int, frac: float = 0.0) -> float:
+    """Learning rate of the weights at 0-based `epoch`, `frac` (0 <= frac < 1) of the way through it."""
+    warm = cfg.warmup_epochs
+    if epoch < warm:
+        return (epoch / warm + frac / warm) * cfg.w_lr
+    if cfg.w_lr_schedule == "constant":
+        return cfg.w_lr
+    t, t_max = epoch - warm, cfg.epochs - warm
+    return cfg.w_lr_min + (cfg.w_lr - cfg.w_lr_min) * (1 + math.cos(math.pi * t / t_max)) / 2
+
+
+def set_lr(optimizer, lr: float) -> None:
+    for group in optimizer.param_groups:
+        group["lr"] = lr

@@ -1,0 +1,53 @@
+"""What a search checkpoint holds and how a run is restored from it (epoch granularity).
+
+Everything that influences the next epoch is saved: weights and BN buffers, alphas and their (stale)
+gradients (they enter the official clip norm), both optimiser states, the schedule position, all RNG
+states, and the run record. Data order needs no state: batches are functions of (seed, epoch, batch).
+"""
+
+from __future__ import annotations
+
+from darts_core.checkpoint import rng_state, set_rng_state
+from darts_core.errors import DartsCoreError
+from darts_core.search.schedule import weight_lr
+
+CHECKPOINT = "checkpoint.pt"
+# settings that may change between a run and its resumption (they do not change the result)
+NOT_SCIENTIFIC = frozenset({"data_dir", "device", "workers", "download"})
+
+
+def checkpoint_state(epoch: int, cfg, model, w_optimizer, a_optimizer, record) -> dict:
+    return {
+        "epoch": epoch,  # finished epochs
+        "config": cfg.to_dict(),
+        "model": model.state_dict(),
+        "alpha_grads": [None if a.grad is None else a.grad.detach().clone() for a in model.arch_parameters()],
+        "w_optimizer": w_optimizer.state_dict(),
+        "a_optimizer": a_optimizer.state_dict(),
+        "schedule": {"epoch": epoch, "next_weight_lr": weight_lr(cfg, min(epoch, cfg.epochs - 1))},
+        "rng": rng_state(),
+        "record": record.state_dict(),
+    }
+
+
+def check_same_config(saved: dict, cfg, path) -> None:
+    now = cfg.to_dict()
+    for key in sorted(set(saved) | set(now)):
+        if key not in NOT_SCIENTIFIC and saved.get(key) != now.get(key):
+            raise DartsCoreError(
+                f"{path} was written with {key}={saved.get(key)!r}, this run has {key}={now.get(key)!r}; "
+                "use another output directory or delete the checkpoint"
+            )
+
+
+def restore(state: dict, cfg, model, w_optimizer, a_optimizer, record, path) -> int:
+    """Load a checkpoint into the live objects; returns the number of finished epochs."""
+    check_same_config(state["config"], cfg, path)
+    model.load_state_dict(state["model"])
+    for a, g in zip(model.arch_parameters(), state["alpha_grads"]):
+        a.grad = None if g is None else g.to(a.device)
+    w_optimizer.load_state_dict(state["w_optimizer"])
+    a_optimizer.load_state_dict(state["a_optimizer"])
+    set_rng_state(state["rng"])
+    record.load_state_dict(state["record"])
+    return int(state["epoch"])
