@@ -17,6 +17,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from darts_core.errors import DartsCoreError  # noqa: E402
@@ -145,6 +146,7 @@ def plot_magnitudes(
             ax.grid(True, lw=0.3, alpha=0.5)
             ax.margins(x=0)
         axes[-1, 0].set_xlabel("epoch")
+        axes[-1, 0].xaxis.set_major_locator(MaxNLocator(integer=True))
         handles, labels = axes[0, 0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 5), frameon=False,
                    handlelength=1.5, columnspacing=1.0)
@@ -185,6 +187,7 @@ def plot_accuracy_curves(
                 std = s["std"].fillna(0.0)
                 ax.fill_between(s["epoch"], s["mean"] - std, s["mean"] + std, color=color, alpha=0.2, lw=0)
         ax.set_xlabel("epoch")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(METRIC_LABELS.get(metric, metric))
         ax.grid(True, lw=0.3, alpha=0.5)
         ax.margins(x=0)
