@@ -1,0 +1,105 @@
+"""Training protocols as config presets (a frozen dataclass; `get_protocol(name, **overrides)`).
+
+- darts-cifar: quark0/darts cnn/train.py defaults run as its README says (`--auxiliary --cutout`).
+- drnas-cifar: xiangning-chen/DrNAS DARTS-space/train.py defaults with its README flags (`--cutout
+  --auxiliary`). Zhang & Ding (Sec. 3, Table 4) evaluate "based on the source code from DrNAS ... keep the
+  hyperparameter settings unchanged": so this, not darts-cifar, is the paper's own Table 4 protocol
+  (batch 64 and drop path 0.3 instead of 96 and 0.2).
+- darts-imagenet: quark0 cnn/train_imagenet.py defaults with `--auxiliary` (README).
+- drnas-imagenet: DrNAS DARTS-space/train_imagenet.py defaults with `--auxiliary` (the paper's Table 5
+  code base: batch 768, lr 0.5, linear decay, 5 warm-up epochs because batch > 256).
+- demo: a tiny CPU run (few epochs, small network) for the demo profile and tests.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass, fields, replace
+
+from darts_core.errors import DartsCoreError
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    name: str
+    network: str = "cifar"  # cifar | imagenet (darts_core.nn.darts_network)
+    epochs: int = 600
+    batch_size: int = 96
+    eval_batch_size: int = 0  # 0 = batch_size
+    lr: float = 0.025
+    lr_schedule: str = "cosine"  # cosine | step | linear
+    lr_min: float = 0.0  # cosine floor (CosineAnnealingLR eta_min default 0)
+    gamma: float = 0.97  # step
+    decay_period: int = 1  # step
+    warmup_epochs: int = 0  # linear ramp lr*(e+1)/W for e < W (DrNAS ImageNet)
+    momentum: float = 0.9
+    nesterov: bool = False
+    weight_decay: float = 3e-4
+    grad_clip: float = 5.0
+    init_channels: int = 36
+    layers: int = 20
+    auxiliary: bool = True
+    auxiliary_weight: float = 0.4
+    drop_path_prob: float = 0.2  # scheduled: p * epoch / epochs
+    cutout_length: int = 16  # 0 = off
+    label_smoothing: float = 0.0
+    num_workers: int = 0
+
+    def lr_at(self, epoch: int) -> float:
+        """Learning rate of (0-based) `epoch`. quark0 calls scheduler.step() at the start of each epoch
+        under PyTorch 0.3 semantics, DrNAS at the end under >= 1.1: both give epoch e the value below."""
+        if self.lr_schedule == "cosine":
+            lr = self.lr_min + (self.lr - self.lr_min) * (1 + math.cos(math.pi * epoch / self.epochs)) / 2
+        elif self.lr_schedule == "step":
+            lr = self.lr * self.gamma ** (epoch // self.decay_period)
+        elif self.lr_schedule == "linear":  # DrNAS train_imagenet.py adjust_lr (gentler slope for the last 5)
+            T = self.epochs
+            lr = self.lr * (T - 5 - epoch) / (T - 5) if T - epoch > 5 else self.lr * (T - epoch) / ((T - 5) * 5)
+        else:
+            raise DartsCoreError(f"unknown lr_schedule {self.lr_schedule!r}; choose cosine, step or linear")
+        if epoch < self.warmup_epochs:
+            lr = self.lr * (epoch + 1) / self.warmup_epochs
+        return lr
+
+    def drop_prob_at(self, epoch: int) -> float:
+        return self.drop_path_prob * epoch / self.epochs  # quark0 train.py
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+_CIFAR = dict(network="cifar", epochs=600, lr=0.025, lr_schedule="cosine", momentum=0.9, weight_decay=3e-4, grad_clip=5.0,
+              init_channels=36, layers=20, auxiliary=True, auxiliary_weight=0.4, cutout_length=16)
+_IMAGENET = dict(network="imagenet", epochs=250, weight_decay=3e-5, momentum=0.9, grad_clip=5.0, init_channels=48,
+                 layers=14, auxiliary=True, auxiliary_weight=0.4, drop_path_prob=0.0, cutout_length=0, label_smoothing=0.1)
+
+PRESETS: dict[str, TrainConfig] = {
+    "darts-cifar": TrainConfig("darts-cifar", **_CIFAR, batch_size=96, drop_path_prob=0.2),
+    "drnas-cifar": TrainConfig("drnas-cifar", **_CIFAR, batch_size=64, drop_path_prob=0.3),
+    "darts-imagenet": TrainConfig("darts-imagenet", **_IMAGENET, batch_size=128, lr=0.1, lr_schedule="step",
+                                  gamma=0.97, decay_period=1),
+    "drnas-imagenet": TrainConfig("drnas-imagenet", **_IMAGENET, batch_size=768, lr=0.5, lr_schedule="linear",
+                                  warmup_epochs=5),
+    "demo": TrainConfig("demo", network="cifar", epochs=3, batch_size=32, lr=0.025, lr_schedule="cosine", init_channels=4,
+                        layers=5, auxiliary=False, drop_path_prob=0.2, cutout_length=2),
+}
+
+
+def get_protocol(name: str, **overrides) -> TrainConfig:
+    """A preset with some fields replaced (None values are ignored, so CLI defaults can pass through)."""
+    if name not in PRESETS:
+        raise DartsCoreError(f"unknown protocol {name!r}; choose from {', '.join(PRESETS)}")
+    known = {f.name for f in fields(TrainConfig)}
+    unknown = sorted(set(overrides) - known)
+    if unknown:
+        raise DartsCoreError(f"unknown protocol field(s) {', '.join(unknown)}")
+    overrides = {k: v for k, v in overrides.items() if v is not None}
+    if name == "drnas-imagenet" and overrides.get("batch_size", 768) <= 256 and "warmup_epochs" not in overrides:
+        overrides["warmup_epochs"] = 0  # DrNAS warms up only `if epoch < 5 and args.batch_size > 256`
+    cfg = replace(PRESETS[name], **overrides)
+    if cfg.epochs < 1 or cfg.batch_size < 1:
+        raise DartsCoreError(f"protocol {name}: epochs and batch_size must be >= 1")
+    if cfg.lr_schedule == "linear" and cfg.epochs <= 5:
+        raise DartsCoreError(f"protocol {name}: the linear schedule needs more than 5 epochs")
+    cfg.lr_at(0)  # validates lr_schedule
+    return cfg

@@ -1,0 +1,73 @@
+"""Retrain a DARTS-space genotype from scratch (Tables 4 and 5): resolve the genotype, build the evaluation
+network for the protocol, train with per-epoch checkpoints, write results.json (params M, test error,
+top-1 / top-5)."""
+
+from __future__ import annotations
+
+import platform
+import random
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import torch
+
+from darts_core.errors import DartsCoreError
+from darts_core.nn.darts_network import NetworkCIFAR, NetworkImageNet
+from darts_core.spaces import darts
+from darts_core.train.protocols import TrainConfig
+from darts_core.train.trainer import fit
+
+
+def resolve_genotype(spec: str, epoch: int | None = None) -> darts.Genotype:
+    """A published name (e.g. DARTS_V2), a genotype string, a text file holding one, or a genotypes.csv
+    (columns epoch, arch) from which the row of `epoch` (default: the last) is taken."""
+    spec = spec.strip()
+    if spec in darts.PUBLISHED_TEXT:
+        return darts.published(spec)
+    if spec.startswith("Genotype("):
+        return darts.parse_genotype(spec)
+    path = Path(spec)
+    if not path.is_file():
+        raise DartsCoreError(f"{spec!r} is neither a published genotype ({', '.join(darts.PUBLISHED_TEXT)}), "
+                             "a Genotype(...) string nor an existing file")
+    if path.suffix == ".csv":
+        df = pd.read_csv(path)
+        if not {"epoch", "arch"} <= set(df.columns) or df.empty:
+            raise DartsCoreError(f"{path}: expected a non-empty CSV with columns epoch, arch")
+        rows = df if epoch is None else df[df["epoch"] == epoch]
+        if rows.empty:
+            raise DartsCoreError(f"{path}: no row for epoch {epoch} (epochs {df['epoch'].min()}..{df['epoch'].max()})")
+        return darts.parse_genotype(str(rows["arch"].iloc[-1]))
+    return darts.parse_genotype(path.read_text())
+
+
+def build_network(genotype: darts.Genotype, cfg: TrainConfig, num_classes: int, in_channels: int = 3):
+    cls = {"cifar": NetworkCIFAR, "imagenet": NetworkImageNet}.get(cfg.network)
+    if cls is None:
+        raise DartsCoreError(f"unknown network {cfg.network!r}; choose cifar or imagenet")
+    return cls(cfg.init_channels, num_classes, cfg.layers, cfg.auxiliary, genotype, in_channels=in_channels)
+
+
+def seed_everything(seed: int) -> None:
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+def retrain(genotype: darts.Genotype, dataset: str, cfg: TrainConfig, out_dir, data_dir=None, seed: int = 0,
+            device: str = "cpu", allow_download: bool = False, on_epoch_end=None) -> dict:
+    """Train `genotype` under protocol `cfg` on `dataset`; resumes from out_dir/checkpoint.pt."""
+    from darts_core.train.data import retrain_loaders
+
+    if (cfg.network == "imagenet") != (dataset == "imagenet"):
+        raise DartsCoreError(f"protocol {cfg.name} builds the {cfg.network} network; it does not fit dataset {dataset}")
+    train, test, num_classes, shape = retrain_loaders(dataset, data_dir, cfg.batch_size, cfg.eval_batch_size,
+                                                      cfg.num_workers, seed, allow_download)
+    seed_everything(seed)
+    model = build_network(genotype, cfg, num_classes, in_channels=int(shape[0]))
+    text = darts.genotype_string(genotype)
+    identity = {"genotype": text, "dataset": dataset, "seed": seed}
+    info = {**identity, "protocol": cfg.name, "device": str(device), "torch": torch.__version__,
+            "python": platform.python_version()}
+    return fit(model, train, test, cfg, out_dir, device=device, identity=identity, info=info, on_epoch_end=on_epoch_end)
