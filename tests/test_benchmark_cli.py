@@ -81,3 +81,18 @@ def test_benchmark_table_from_csv(nb201_csv_dir, tmp_path, capsys):
     run(["lookup", ALL_SKIP, "--table", str(out), "--json"])
     row = json.loads(capsys.readouterr().out)["rows"][0]
     assert round(row["ImageNet16-120_test"], 2) == 16.32 and row["ImageNet16-120_valid"] is None
+
+
+def test_train_arch_subcommand(tmp_path, capsys):
+    import torch
+
+    before = torch.get_num_threads()
+    argv = ["train-arch", ALL_SKIP, "--dataset", "digits", "--cache", str(tmp_path), "--epochs", "1", "--batch-size", "256",
+            "--channels", "2", "--num-cells", "1", "--no-valid-split", "--threads", "1", "--json"]
+    assert run(argv) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["index"] == 1835 and res["valid_accuracy"] is None and 0 <= res["test_accuracy"] <= 100
+    assert res["protocol"]["epochs"] == 1 and res["protocol"]["valid_split"] is False
+    assert torch.get_num_threads() == before
+    run(argv[:-1])
+    assert "cached" in capsys.readouterr().out

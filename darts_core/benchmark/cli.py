@@ -6,18 +6,18 @@
     python -m darts_core lookup --run RUN_DIR --table T --out curve.csv        # accuracy per epoch
     python -m darts_core lookup --stops stops.csv --table T --out stops_acc.csv  # accuracy per stop point
     python -m darts_core lookup --references --table T [--out refs.csv]        # optimal and ResNet rows
+    python -m darts_core train-arch ARCH_STRING --dataset digits --cache results/scratch --epochs 20
 """
 
 from __future__ import annotations
 
-import argparse
 import json
 import math
 from pathlib import Path
 
 import pandas as pd
 
-from darts_core.benchmark import lookup, table
+from darts_core.benchmark import lookup, scratch, table
 from darts_core.errors import DartsCoreError
 from darts_core.runlog import write_table
 
@@ -44,6 +44,24 @@ def register(subparsers) -> None:
     b.add_argument("--sha256", help="pin the full sha256 of the .pth (otherwise the tag in its name is checked)")
     b.add_argument("--force", action="store_true", help="rebuild even if --out was built from the same .pth")
     b.set_defaults(func=run_benchmark_table)
+
+    t = subparsers.add_parser("train-arch", help="train an NB201 arch from scratch (fallback without a table; cached)",
+                              description="NB201 protocol (200E.config) scaled by the options; cached by arch, "
+                                          "dataset, protocol and seed.")
+    t.add_argument("arch", metavar="ARCH_STRING")
+    t.add_argument("--dataset", required=True, help="cifar10, cifar100, ImageNet16-120 or digits")
+    t.add_argument("--data", help="data directory (not needed for digits)")
+    t.add_argument("--cache", required=True, help="cache directory of trained architectures")
+    t.add_argument("--seed", type=int, default=0)
+    for name, kind in (("epochs", int), ("batch-size", int), ("lr", float), ("channels", int), ("num-cells", int)):
+        t.add_argument(f"--{name}", type=kind, help=f"default {scratch.PROTOCOL_DEFAULTS[name.replace('-', '_')]}")
+    t.add_argument("--no-valid-split", action="store_true", help="skip the second training for the valid metric")
+    t.add_argument("--device", default="cpu")
+    t.add_argument("--workers", type=int, default=0)
+    t.add_argument("--threads", type=int, help="torch CPU threads")
+    t.add_argument("--download", action="store_true", help="allow downloading the dataset / split files")
+    t.add_argument("--json", action="store_true")
+    t.set_defaults(func=run_train_arch)
 
 
 def _records(df: pd.DataFrame) -> list[dict]:
@@ -123,4 +141,22 @@ def run_benchmark_table(args) -> int:
     print(f"wrote {out}: {n_archs} architectures, {len(tb)} rows; source {tb.attrs.get('source')}")
     if tb.attrs.get("missing"):
         print(f"missing: {tb.attrs['missing']}")
+    return 0
+
+
+def run_train_arch(args) -> int:
+    protocol = {k: v for k, v in {"epochs": args.epochs, "batch_size": args.batch_size, "lr": args.lr,
+                                  "channels": args.channels, "num_cells": args.num_cells}.items() if v is not None}
+    if args.no_valid_split:
+        protocol["valid_split"] = False
+    res = scratch.train_arch(args.arch, args.dataset, args.data, protocol, args.seed, args.cache, device=args.device,
+                             workers=args.workers, allow_download=args.download, threads=args.threads)
+    if args.json:
+        print(json.dumps(res, indent=2, default=str))
+        return 0
+    print(f"arch   {res['arch']}\nindex  {res['index']}\nparams {res['params']}")
+    for metric in ("valid", "test"):
+        value = res[f"{metric}_accuracy"]
+        print(f"{args.dataset:<15} {metric:<6} {'missing' if value is None else f'{value:.2f}'}")
+    print(f"({'cached' if res['cached'] else 'trained'}: {res['cache']})")
     return 0
