@@ -10,6 +10,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+import yaml
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
@@ -73,6 +74,27 @@ def test_paper_plans_the_tables_searches_on_cifar10_with_5_seeds(paper_plan, exp
         assert seeds == {"0", "1", "2", "3", "4"}
 
 
+def test_every_table_has_all_its_searches(paper_plan):
+    """Each table's runs (reused ones at their home, cited ones excepted) x datasets x seeds are planned."""
+    namespace: dict = {}
+    common = REPO / "workflow" / "rules" / "common.smk"
+    exec(compile(common.read_text(), str(common), "exec"), namespace)
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    planned = {
+        (w["experiment"], w["space"], w["dataset"], w["method"], w["run"], int(w["seed"]))
+        for j in paper_plan
+        if j["rule"] == "search"
+        for w in [j["wildcards"]]
+    }
+    for table in config["tables"].values():
+        wanted = {
+            (r["home"].split("/")[0], r["space"], r["dataset"], r["method"], r["home"].split("/")[1], r["seed"])
+            for r in namespace["study_runs"](config, [table["experiment"]])
+            if not r["cited"]
+        }
+        assert wanted <= planned, sorted(wanted - planned)[:3]
+
+
 def test_every_search_takes_one_gpu_and_has_a_time_limit(paper_plan):
     jobs = [j for j in paper_plan if j["rule"] == "search"]
     assert len(jobs) == 100
@@ -84,7 +106,7 @@ def test_cited_methods_make_no_jobs_and_every_search_gets_magnitudes(paper_plan)
     rules = Counter(j["rule"] for j in paper_plan)
     assert not any(j["wildcards"].get("method") in {"gaea", "drnas", "rsps"} for j in paper_plan)
     assert rules["magnitudes"] == rules["search"]
-    assert rules["manifest"] == 10  # one per experiment
+    assert rules["manifest"] == 11  # one per experiment
     assert rules["benchmark_table"] == 1
     assert rules["accuracy_figure"] == 7 and rules["magnitude_figure"] == 2
 
