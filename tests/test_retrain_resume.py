@@ -13,7 +13,7 @@ from darts_core.spaces import darts
 from darts_core.train.protocols import get_protocol
 from darts_core.train.retrain import retrain
 
-CFG = get_protocol("demo", epochs=3, init_channels=4, layers=3, batch_size=64)
+CFG = get_protocol("demo", epochs=3, init_channels=4, layers=3, batch_size=256)
 V2 = darts.published("DARTS_V2")
 
 
@@ -57,3 +57,22 @@ def test_checkpoint_of_another_run_is_refused(tmp_path):
     retrain(V2, "digits", cfg1, tmp_path, seed=0)
     with pytest.raises(DartsCoreError, match="different run .*genotype"):
         retrain(darts.published("DARTS_V1"), "digits", cfg1, tmp_path, seed=0)
+
+
+def test_retrain_subcommand(tmp_path, capsys):
+    import argparse
+
+    from darts_core.train import cli
+
+    parser = argparse.ArgumentParser()
+    cli.register(parser.add_subparsers())
+    args = parser.parse_args(["retrain", "DARTS_V1", "--dataset", "digits", "--protocol", "demo", "--out", str(tmp_path),
+                              "--device", "cpu", "--epochs", "1", "--layers", "3", "--batch-size", "256"])
+    assert args.func(args) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["epochs"] == 1 and 0 < printed["params_m"] < 0.1
+    assert json.loads((tmp_path / "results.json").read_text())["protocol"] == "demo"
+    bad = parser.parse_args(["retrain", "DARTS_V1", "--dataset", "digits", "--protocol", "darts-imagenet",
+                             "--out", str(tmp_path / "x"), "--device", "cpu"])
+    with pytest.raises(DartsCoreError, match="imagenet network; it does not fit dataset digits"):
+        bad.func(bad)

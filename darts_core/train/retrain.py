@@ -64,6 +64,8 @@ def retrain(genotype: darts.Genotype, dataset: str, cfg: TrainConfig, out_dir, d
         raise DartsCoreError(f"protocol {cfg.name} builds the {cfg.network} network; it does not fit dataset {dataset}")
     train, test, num_classes, shape = retrain_loaders(dataset, data_dir, cfg.batch_size, cfg.eval_batch_size,
                                                       cfg.num_workers, seed, allow_download)
+    if str(device).startswith("cuda"):
+        torch.backends.cudnn.benchmark = True  # quark0 train.py (GPU runs are not bit-reproducible anyway)
     seed_everything(seed)
     model = build_network(genotype, cfg, num_classes, in_channels=int(shape[0]))
     text = darts.genotype_string(genotype)
