@@ -113,7 +113,12 @@ def _lock_dir(lock_dir: str | os.PathLike | None) -> Path:
 
 def _try_lock(path: Path) -> int | None:
     """Open `path` and take an exclusive non-blocking flock; the fd on success, None if held elsewhere."""
-    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
+        writable = True
+    except PermissionError:  # another user's lock file: flock needs only a read descriptor
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        writable = False
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as exc:
@@ -121,9 +126,11 @@ def _try_lock(path: Path) -> int | None:
         if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
             return None
         raise
-    # Who holds it, for a person looking at the lock directory (the lock itself is the flock).
-    os.ftruncate(fd, 0)
-    os.write(fd, f"pid={os.getpid()} host={socket.gethostname()} since={time.time():.0f}\n".encode())
+    if writable:  # who holds it, for a person looking at the lock directory (the lock is the flock)
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid={os.getpid()} host={socket.gethostname()} since={time.time():.0f}\n".encode())
+        with contextlib.suppress(OSError):
+            os.fchmod(fd, 0o666)  # let other users' jobs open it read-write too
     return fd
 
 

@@ -34,7 +34,6 @@ import shutil
 import signal
 import socket
 import subprocess
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -395,6 +394,8 @@ class SlurmCluster:
             if p is None:
                 continue
             try:
+                if name == "munged":  # `scontrol shutdown` does not stop it
+                    raise subprocess.TimeoutExpired(p.args, 0)
                 p.wait(timeout=max(0.1, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 p.terminate()
@@ -426,8 +427,8 @@ class SlurmCluster:
 def slurm_cluster_or_skip(**kwargs):
     """ensure_slurm + start a SlurmCluster, as a pytest-aware context manager.
 
-    Skips with the reason when the machine cannot run Slurm; fails instead when CI=true. Prints the install
-    and start-up times to the terminal.
+    Skips with the reason when the machine cannot run Slurm; fails instead when CI=true. The cluster's
+    `summary` names the install and start-up times and the gres (or why none).
     """
     import pytest
 
@@ -439,14 +440,13 @@ def slurm_cluster_or_skip(**kwargs):
         if in_ci():
             pytest.fail(f"Slurm test cluster unavailable in CI: {exc}", pytrace=False)
         pytest.skip(f"machine cannot run the Slurm test cluster: {exc}")
-    report = (
+    cluster.install = inst
+    cluster.summary = (
         f"[slurm-cluster] install: {inst.detail} ({inst.seconds:.1f} s); daemons up in "
         f"{cluster.start_seconds:.1f} s; node {cluster.node}; "
-        + (f"gres gpu:{cluster.n_gpus} (fake devices under {cluster.root})" if cluster.gres
+        + (f"gres gpu:{cluster.n_gpus} (fake device nodes under {cluster.root})" if cluster.gres
            else f"no gres: {cluster.gres_reason}")
     )
-    print(report, file=sys.__stderr__, flush=True)
-    cluster.install = inst
     try:
         yield cluster
     finally:

@@ -10,6 +10,7 @@ reason where the machine cannot run Slurm, and fails there instead when CI=true.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -37,13 +38,22 @@ def say(capsys, *lines: str) -> None:
             print(line, flush=True)
 
 
+def _say_uncaptured(config, *lines: str) -> None:
+    capman = config.pluginmanager.getplugin("capturemanager")
+    with capman.global_and_fixture_disabled() if capman else contextlib.nullcontext():
+        for line in lines:
+            print(line, flush=True)
+
+
 @pytest.fixture(scope="module")
-def cluster():
+def cluster(pytestconfig):
     t0 = time.monotonic()
     with slurm_cluster_or_skip(n_gpus=N_GPUS) as c:
-        c.setup_seconds = time.monotonic() - t0
+        _say_uncaptured(pytestconfig, "", c.summary)
         yield c
-    print(f"[slurm-cluster] stopped; module wall time {time.monotonic() - t0:.1f} s", file=sys.__stderr__)
+        t1 = time.monotonic()
+    _say_uncaptured(pytestconfig, f"[slurm-cluster] daemons stopped in {time.monotonic() - t1:.1f} s; "
+                    f"Slurm module wall time {time.monotonic() - t0:.1f} s (install included)")
 
 
 def test_profile_is_v9_and_uses_squeue():
