@@ -107,7 +107,7 @@ class NetworkImageNet(_Network):
         self.global_pooling = nn.AvgPool2d(7)
 
     def forward(self, x):
-        s0 = self.stem0(x)
+        s0 = self.stem0(x)  # stem1 opens with an in-place ReLU, so the first cell sees relu(s0), as in quark0
         s1, logits_aux = self._cells_forward(s0, self.stem1(s0))
         return self.classifier(self.global_pooling(s1).flatten(1)), logits_aux
 
