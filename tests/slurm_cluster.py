@@ -10,7 +10,7 @@ What it does:
 - `SlurmCluster.start()`: everything under one fresh temp dir (short path: munge's socket must fit
   108 bytes): its own munge key and munged socket (AuthInfo=socket=...), slurm.conf, gres.conf,
   cgroup.conf, state/spool dirs, pid files and logs. Ports are free ports picked at start; daemons bind
-  the node's loopback address (CommunicationParameters=NoInAddrAny, node 127.0.0.1). Nothing under
+  127.0.0.1 only (CommunicationParameters=NoInAddrAny,NoCtldInAddrAny; node and controller at 127.0.0.1). Nothing under
   /etc is read or written: clients get SLURM_CONF in `cluster.env`.
 - Fake GPUs: `mknod <tmp>/fakegpuN c 1 3` (the /dev/null device) with GresTypes=gpu, Gres=gpu:N and
   gres.conf File=; Slurm then sets CUDA_VISIBLE_DEVICES for `--gpus`. Where mknod is refused the
@@ -94,14 +94,17 @@ def ensure_slurm(timeout: float = 600) -> InstallResult:
         if not missing_binaries():
             return InstallResult(False, time.monotonic() - t0, "installed meanwhile by another process")
         log = []
-        r = subprocess.run(install, env=env, capture_output=True, text=True, timeout=timeout)
-        log.append(r.stdout[-2000:] + r.stderr[-2000:])
-        if r.returncode != 0:  # a fresh machine has no package lists yet
-            u = subprocess.run([apt, "update", "-q", "-o", "DPkg::Lock::Timeout=120"], env=env,
-                               capture_output=True, text=True, timeout=timeout)
-            log.append(u.stdout[-2000:] + u.stderr[-2000:])
+        try:
             r = subprocess.run(install, env=env, capture_output=True, text=True, timeout=timeout)
             log.append(r.stdout[-2000:] + r.stderr[-2000:])
+            if r.returncode != 0:  # a fresh machine has no package lists yet
+                u = subprocess.run([apt, "update", "-q", "-o", "DPkg::Lock::Timeout=120"], env=env,
+                                   capture_output=True, text=True, timeout=timeout)
+                log.append(u.stdout[-2000:] + u.stderr[-2000:])
+                r = subprocess.run(install, env=env, capture_output=True, text=True, timeout=timeout)
+                log.append(r.stdout[-2000:] + r.stderr[-2000:])
+        except subprocess.TimeoutExpired as exc:
+            raise SlurmUnavailable(f"apt-get timed out after {timeout} s: {exc}") from None
         seconds = time.monotonic() - t0
     if r.returncode != 0 or missing_binaries():
         raise SlurmUnavailable(
@@ -170,6 +173,9 @@ class SlurmCluster:
                 self.gres = True
             except OSError as exc:
                 self.gres = False
+                for dev in gpu_files:
+                    dev.unlink()
+                gpu_files = []
                 self.gres_reason = f"mknod of a fake GPU device node was refused ({exc}); running without gres"
         else:
             self.gres_reason = "n_gpus=0 asked for no GPUs"
@@ -227,7 +233,7 @@ class SlurmCluster:
             "Waittime=0",
         ]
         if resolves_loopback:
-            lines.append("CommunicationParameters=NoInAddrAny")
+            lines.append("CommunicationParameters=NoInAddrAny,NoCtldInAddrAny")
         if self.gres:
             lines.append("GresTypes=gpu")
         lines += [
@@ -283,6 +289,8 @@ class SlurmCluster:
 
     def start(self, timeout: float = 60) -> "SlurmCluster":
         t0 = time.monotonic()
+        if os.geteuid() != 0:
+            raise SlurmUnavailable("slurmd must run as root (it starts jobs as their users); we are not root")
         if self.root is None:
             self.root = Path(tempfile.mkdtemp(prefix="darts-slurm-", dir="/tmp"))
         self.root.chmod(0o755)  # jobs of any user may need to read slurm.conf

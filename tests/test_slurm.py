@@ -22,7 +22,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import slurm_cluster  # noqa: E402
-from slurm_cluster import SlurmUnavailable, ensure_slurm, slurm_cluster_or_skip  # noqa: E402
+from slurm_cluster import SlurmUnavailable, ensure_slurm, in_ci, slurm_cluster_or_skip  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 PROFILE = REPO / "profiles" / "slurm-test"
@@ -54,6 +54,19 @@ def cluster(pytestconfig):
         t1 = time.monotonic()
     _say_uncaptured(pytestconfig, f"[slurm-cluster] daemons stopped in {time.monotonic() - t1:.1f} s; "
                     f"Slurm module wall time {time.monotonic() - t0:.1f} s (install included)")
+
+
+@pytest.fixture(scope="module")
+def slurm_plugin():
+    """Snakemake's Slurm executor plugin; without it `--executor slurm` cannot run."""
+    try:
+        import snakemake_executor_plugin_slurm  # noqa: F401
+    except ImportError:
+        reason = ("snakemake-executor-plugin-slurm is not installed (pip install "
+                  "snakemake-executor-plugin-slurm==2.8.0; it belongs in the extra that CI installs)")
+        if in_ci():
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
 
 
 def test_profile_is_v9_and_uses_squeue():
@@ -173,7 +186,7 @@ def show_slurm_logs(workdir: Path) -> str:
     return "\n".join(parts)
 
 
-def test_tiny_workflow_through_slurm_profile(cluster, tmp_path, capsys):
+def test_tiny_workflow_through_slurm_profile(slurm_plugin, cluster, tmp_path, capsys):
     wd = tmp_path / "wf"
     wd.mkdir()
     (wd / "Snakefile").write_text(TINY_SNAKEFILE.format(python=sys.executable, gpu=1 if cluster.gres else 0))
@@ -232,7 +245,7 @@ def _smallest_target(env: dict) -> str:
     return min(found)  # deterministic: the DAG's listing order is not
 
 
-def test_demo_smallest_target_through_slurm_profile(cluster, tmp_path, capsys):
+def test_demo_smallest_target_through_slurm_profile(slurm_plugin, cluster, tmp_path, capsys):
     missing = _demo_missing()
     if missing:
         pytest.skip(f"demo workflow not present yet: {missing}")
