@@ -16,6 +16,7 @@ COMMAND_MODULES = (
     "darts_core.search.cli",  # search
     "darts_core.benchmark.cli",  # lookup, benchmark-table
     "darts_core.stops.cli",  # magnitudes, stops, import-log
+    "darts_core.train.cli",  # retrain
 )
 
 
