@@ -32,3 +32,17 @@ def shared_data() -> Path:
 def nb201_csv_dir() -> Path:
     """../shared/data/nb201: the public NAS-Bench-201 CSV extracts."""
     return _shared_dir("nb201")
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _one_torch_thread():
+    """One intra-op thread: on a shared 2-core machine, oversubscribed torch threads stall tests many-fold."""
+    try:
+        import torch
+    except ImportError:  # pragma: no cover
+        yield
+        return
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(before)
