@@ -144,7 +144,7 @@ def test_hessian_every_writes_hessian_csv_without_changing_the_search(tmp_path, 
         loss = loss_fn()
         loss.backward()  # dirties alpha grads and BN buffers: the loop must restore both
         calls.append((len(params), tuple(params[0].shape), weight_decay, method))
-        return float(loss) * 10
+        return float(loss.detach()) * 10
 
     fake_module(monkeypatch, "darts_core.stops.hessian", dominant_eigenvalue=dominant_eigenvalue)
     plain = run_search(cfg(epochs=3, seed=1), tmp_path / "plain")
