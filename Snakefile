@@ -26,9 +26,8 @@ localrules:
     all,
     magnitudes,
     manifest,
-    magnitude_figure,
     lookup,
-    accuracy_figure,
+    figure,
 
 
 include: "workflow/rules/search.smk"

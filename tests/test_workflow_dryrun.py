@@ -108,7 +108,7 @@ def test_cited_methods_make_no_jobs_and_every_search_gets_magnitudes(paper_plan)
     assert rules["magnitudes"] == rules["search"]
     assert rules["manifest"] == 11  # one per experiment
     assert rules["benchmark_table"] == 1
-    assert rules["accuracy_figure"] == 7 and rules["magnitude_figure"] == 2
+    assert rules["figure"] == 9  # 7 accuracy-curve and 2 magnitude figures
 
 
 def test_demo_plan_runs_on_the_cpu(tmp_path):
@@ -120,7 +120,7 @@ def test_demo_plan_runs_on_the_cpu(tmp_path):
         (run, seed) for run in ("darts-v1", "ex-darts") for seed in "012"
     }
     assert all(j["resources"].get("gpu", "0") == "0" for j in found)
-    assert any(j["rule"] == "magnitude_figure" for j in jobs)
+    assert any(j["rule"] == "figure" for j in jobs)
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from darts_core.errors import DartsCoreError
-from darts_core.report.figures import plot_accuracy_curves, plot_magnitudes, read_panels
+from darts_core.report.figures import draw_figure, plot_accuracy_curves, plot_magnitudes, read_panels
 
 OPS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
 
@@ -61,3 +61,11 @@ def test_accuracy_figure_files(tmp_path):
     assert png.stat().st_size > 10_000 and (tmp_path / "a.pdf").is_file()
     with pytest.raises(DartsCoreError, match="no cifar100_valid accuracies"):
         plot_accuracy_curves(df, "cifar100_valid", tmp_path / "b.png")
+
+
+def test_draw_figure_by_kind(tmp_path):
+    path = tmp_path / "m0.csv"
+    magnitudes(0).to_csv(path, index=False)
+    assert draw_figure("magnitudes", {"r": {0: path}}, tmp_path / "f.png").is_file()
+    with pytest.raises(DartsCoreError, match="no drawing for figure kind 'hessian'"):
+        draw_figure("hessian", {"r": {0: path}}, tmp_path / "h.png")

@@ -4,7 +4,7 @@
   line and ±1 std as a band, one panel per run (Fig. 3(d), Fig. 5 right).
 - `plot_accuracy_curves`: benchmark accuracy of the architecture derived at each epoch, one line per run,
   mean ± std over seeds (Fig. 2, 3(a)-(c), 5 left).
-Both read per-run tables gathered by `read_panels`.
+Both read per-run tables gathered by `read_panels`; `draw_figure` picks one by the config's figure kind.
 """
 
 from __future__ import annotations
@@ -202,6 +202,24 @@ def plot_accuracy_curves(
             _save(fig, out_pdf)
         plt.close(fig)
     return png
+
+
+def draw_figure(
+    kind: str,
+    panels: Mapping[str, Mapping[int, str | os.PathLike]],
+    out_png: str | os.PathLike,
+    out_pdf: str | os.PathLike | None = None,
+    title: str | None = None,
+    metric: str = "cifar10_test",
+    cell: str = "normal",
+) -> Path:
+    """A figure of the study config by its kind, from its per-run tables {run: {seed: CSV}}."""
+    table = read_panels(panels)
+    if kind == "magnitudes":
+        return plot_magnitudes(table, out_png, out_pdf, title=title, cell=cell)
+    if kind == "accuracy_curves":
+        return plot_accuracy_curves(table, metric, out_png, out_pdf, title=title)
+    raise DartsCoreError(f"no drawing for figure kind {kind!r}")
 
 
 def _save(fig, path: str | os.PathLike) -> Path:
