@@ -6,7 +6,7 @@ A run directory holds:
   `edge` (str, `i<-j`), `op` (str), `alpha` (float, the raw architecture parameter), `weight` (float,
   the mixing weight the supernet uses: softmax(alpha) per edge for DARTS; simplex weight for GAEA).
 - `metrics.csv`: one row per finished epoch: `epoch, train_loss, train_acc, valid_loss, valid_acc,
-  weight_lr, alpha_lr, seconds` (wall seconds of that epoch).
+  weight_lr, alpha_lr, seconds` (accuracies in percent; wall seconds of that epoch).
 - `genotypes.csv`: `epoch, arch` (the architecture derived from that epoch's alphas; epoch 0 included).
 - `hessian.csv` (optional, DARTS-ES): `epoch, eigenvalue, method`.
 - `run.json`: resolved config, seed, package versions, device, and how the run ended.
