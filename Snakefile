@@ -25,13 +25,14 @@ wildcard_constraints:
 localrules:
     all,
     magnitudes,
+    stops,
     manifest,
     lookup,
     figure,
 
 
 include: "workflow/rules/search.smk"
-include: "workflow/rules/magnitudes.smk"
+include: "workflow/rules/analysis.smk"
 include: "workflow/rules/benchmark.smk"
 include: "workflow/rules/figures.smk"
 

@@ -106,6 +106,10 @@ BAD = [
         ["'magnitude' is not one of", "['figures']['fig3d_magnitudes']['kind']"],
     ),
     (
+        lambda c: _set(c, "stop_criteria/nb201", ["final", "darts+_sc:0"]),
+        ["'darts+_sc:0' does not match", "['stop_criteria']['nb201'][1]"],
+    ),
+    (
         lambda c: _set(c, "experimnets", {}),
         ["'experimnets' was unexpected"],
     ),
@@ -152,3 +156,13 @@ def test_every_configured_search_resolves(name, tmp_path):
         mapping = namespace["search_config"](cfg, row["experiment"], row["run"], row["dataset"], row["seed"])
         config.resolve_config({**mapping, "data_dir": str(tmp_path), "device": "cpu", "workers": 0})
     assert seen
+
+
+@pytest.mark.parametrize("name", sorted(CONFIGS))
+def test_stop_criteria_parse(name):
+    """The schema's pattern and the stops module agree on every configured criterion."""
+    from darts_core.stops.criteria import parse_criterion
+
+    for criteria in load(name).get("stop_criteria", {}).values():
+        for text in criteria:
+            parse_criterion(text)

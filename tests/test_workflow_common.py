@@ -134,6 +134,10 @@ def test_figure_panels_per_run_and_seed(common, paper):
             "tables.table3.rows[0].run: experiment 'table3' has no run 'w_lr0.01'",
         ),
         (
+            lambda c: c["tables"]["table2"]["rows"][1].update(stop="darts+_sc:5"),
+            "tables.table2.rows[1].stop: 'darts+_sc:5' is not in stop_criteria.nb201",
+        ),
+        (
             lambda c: c["figures"]["fig5_magnitudes"].update(dataset="cifar100"),
             "figures.fig5_magnitudes.dataset: 'cifar100' is not searched by exp7_long",
         ),
@@ -163,3 +167,9 @@ def test_name_regex_matches_only_the_names(common):
 def test_registry_names_are_what_the_workflow_checks(common):
     methods, spaces = common.implemented()
     assert {"darts-v1", "darts-v2"} <= set(methods) and "nb201" in spaces
+
+
+def test_manifest_waits_for_magnitudes_and_stops_of_every_search(common, paper):
+    products = common.experiment_products(paper, "exp5_ex_darts")
+    assert len(products) == 2 * 5
+    assert "results/table1/runs/nb201-cifar10/darts-v1/ex-darts/seed0/stops.csv" in products

@@ -44,7 +44,7 @@ def test_tiny_demo_runs_end_to_end(tmp_path):
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
     run = tmp_path / "results/demo/runs/nb201-digits/darts-v1/ex-darts/seed0"
-    for name in ("alphas.parquet", "metrics.csv", "genotypes.csv", "run.json", "magnitudes.csv"):
+    for name in ("alphas.parquet", "metrics.csv", "genotypes.csv", "run.json", "magnitudes.csv", "stops.csv"):
         assert (run / name).is_file(), name
     alphas = read_alphas(run / "alphas.parquet")
     assert sorted(alphas["epoch"].unique()) == [0, 1]
@@ -54,6 +54,10 @@ def test_tiny_demo_runs_end_to_end(tmp_path):
     # Eq. 11: per epoch and cell, the magnitudes are mean softmax weights, so they sum to 1 over ops
     sums = mags.groupby(["epoch", "cell"])["magnitude"].sum()
     assert sums.round(6).eq(1.0).all()
+
+    stops = pd.read_csv(run / "stops.csv")
+    assert stops["criterion"].tolist() == tiny_study()["stop_criteria"]["nb201"]
+    assert stops.loc[stops["criterion"] == "final", "epoch"].tolist() == [1]
 
     manifest = pd.read_csv(tmp_path / "results/demo/runs.csv")
     assert manifest["dir"].tolist() == ["results/demo/runs/nb201-digits/darts-v1/ex-darts/seed0"]

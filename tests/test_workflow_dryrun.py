@@ -105,7 +105,7 @@ def test_every_search_takes_one_gpu_and_has_a_time_limit(paper_plan):
 def test_cited_methods_make_no_jobs_and_every_search_gets_magnitudes(paper_plan):
     rules = Counter(j["rule"] for j in paper_plan)
     assert not any(j["wildcards"].get("method") in {"gaea", "drnas", "rsps"} for j in paper_plan)
-    assert rules["magnitudes"] == rules["search"]
+    assert rules["magnitudes"] == rules["stops"] == rules["search"]
     assert rules["manifest"] == 11  # one per experiment
     assert rules["benchmark_table"] == 1
     assert rules["figure"] == 9  # 7 accuracy-curve and 2 magnitude figures

@@ -11,9 +11,27 @@ rule magnitudes:
         "../scripts/magnitudes.py"
 
 
+rule stops:
+    input:
+        **{
+            key: f"{RUN_DIR}/{SEARCH_PRODUCTS[key]}"
+            for key in ("alphas", "genotypes", "info")
+        },
+    output:
+        f"{RUN_DIR}/{STOPS}",
+    log:
+        f"results/logs/stops/{RUN_KEY}.log",
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        criteria=lambda w: config["stop_criteria"].get(w.space),
+    script:
+        "../scripts/stops.py"
+
+
 rule manifest:
     input:
-        lambda w: experiment_magnitudes(config, w.experiment),
+        lambda w: experiment_products(config, w.experiment),
     output:
         MANIFEST,
     log:

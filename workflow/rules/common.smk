@@ -17,6 +17,7 @@ SEARCH_PRODUCTS = {
     "info": "run.json",
 }
 MAGNITUDES = "magnitudes.csv"
+STOPS = "stops.csv"
 LOOKUP = "lookup.csv"
 MANIFEST = "results/{experiment}/runs.csv"
 BENCHMARK_TABLE = "results/benchmark/nb201.parquet"
@@ -136,9 +137,13 @@ def run_dirs(config, experiments=None):
     return list(dict.fromkeys(dirs))
 
 
-def experiment_magnitudes(config, experiment):
-    """Magnitude tables of every search of an experiment (its manifest's inputs)."""
-    return [f"{d}/{MAGNITUDES}" for d in run_dirs(config, [experiment])]
+def experiment_products(config, experiment):
+    """Magnitude and stop tables of every search of an experiment (its manifest's inputs)."""
+    return [
+        f"{d}/{name}"
+        for d in run_dirs(config, [experiment])
+        for name in (MAGNITUDES, STOPS)
+    ]
 
 
 def figure_panels(config, figure):
@@ -227,10 +232,16 @@ def check_study(config, methods, spaces):
                     )
             else:
                 named = []
+                criteria = config.get("stop_criteria", {}).get(exp["space"], [])
                 for i, row in enumerate(spec["rows"]):
                     runs = row.get("run", [])
                     runs = [runs] if isinstance(runs, str) else runs
                     named += [(f"{where}.rows[{i}].run", r) for r in runs]
+                    stop = row.get("stop", "final")
+                    if stop not in ("final", "best", *criteria):
+                        raise StudyConfigError(
+                            f"{where}.rows[{i}].stop: {stop!r} is not in stop_criteria.{exp['space']}"
+                        )
             for key, run in named:
                 if run not in exp["runs"]:
                     raise StudyConfigError(
