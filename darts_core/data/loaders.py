@@ -131,15 +131,46 @@ def _shape(data) -> tuple[int, int, int]:
     return tuple(int(s) for s in data[0].shape[1:])
 
 
-def search_loaders(dataset: str, data_dir, batch_size: int, workers: int, seed: int, allow_download: bool = False):
+# How the search splits the data (search config `search_split`):
+# - nb201: the official NAS-Bench-201 search split (xautodl get_nas_search_loaders), as above;
+# - darts: first half of the training set trains the weights, second half the alphas (quark0/darts,
+#   DrNAS and RobustDARTS train_search.py: train_portion 0.5, indices[:split] / indices[split:]);
+# - train: both from the whole training set (GAEA-ERM, single level: gaea_release train_utils.py
+#   create_nasbench_201_data_queues with search.single_level, valid_data = deepcopy(train_data)).
+# The metrics' valid loader reads the search-valid images of `nb201`/`train`, the second half for `darts`.
+SPLITS = ("nb201", "darts", "train")
+
+
+def _split(d: dict, split: str):
+    if split == "nb201":
+        return d["search_train"], d["search_valid"], d["search_valid"]
+    data, idx = d["train"]
+    if split == "train":
+        return (data, idx), (data, idx), d["search_valid"]
+    if split == "darts":
+        half = int(np.floor(0.5 * len(idx)))
+        return (data, idx[:half]), (data, idx[half:]), (data, idx[half:])
+    raise DartsCoreError(f"unknown search split {split!r}; choose from {', '.join(SPLITS)}")
+
+
+def search_loaders(dataset: str, data_dir, batch_size: int, workers: int, seed: int, allow_download: bool = False,
+                   split: str = "nb201"):
     """(search loader of (x_train, y_train, x_valid, y_valid) batches, valid loader of (x, y) batches for
-    the supernet's validation metrics, num_classes, input_shape (C, H, W))."""
+    the supernet's validation metrics, num_classes, input_shape (C, H, W)). `split`: see SPLITS."""
     d = _load(dataset, data_dir, allow_download)
     tf = d["transform"]
-    (train, tr), (valid, va) = d["search_train"], d["search_valid"]
+    (train, tr), (valid, va), (metric, mi) = _split(d, split)
     search = SearchBatches(train, tr, valid, va, batch_size, seed, tf)
-    valid_loader = PlainBatches(valid, va, batch_size, seed, tf.eval(), shuffle=True)
+    valid_loader = PlainBatches(metric, mi, batch_size, seed, tf.eval(), shuffle=True)
     return EpochLoader(search, workers), EpochLoader(valid_loader, workers), NUM_CLASSES[dataset], _shape(train)
+
+
+def set_cutout(loader: EpochLoader, length: int, prob: float) -> None:
+    """Set the cutout of a search loader's (training) transform, both halves of each batch (RobustDARTS:
+    train and valid queues share train_transform)."""
+    import dataclasses
+
+    loader.batches.transform = dataclasses.replace(loader.batches.transform, cutout=int(length), cutout_prob=float(prob))
 
 
 def eval_loaders(dataset: str, data_dir, batch_size: int, workers: int, seed: int, allow_download: bool = False):

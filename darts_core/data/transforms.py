@@ -26,6 +26,8 @@ class BatchTransform:
     std: tuple[float, ...]
     pad: int = 0  # random crop of the original size from the zero-padded image; 0 = none
     flip: bool = False  # random horizontal flip with p = 0.5
+    cutout: int = 0  # cutout length (RobustDARTS src/utils.py Cutout); 0 = none
+    cutout_prob: float = 1.0  # probability per image (RobustDARTS schedules it, see search/regularisation)
 
     def __call__(self, images: torch.Tensor, gen: torch.Generator | None = None) -> torch.Tensor:
         """uint8 B x C x H x W -> normalised float32."""
@@ -40,11 +42,28 @@ class BatchTransform:
             x[mask] = x[mask].flip(-1)
         mean = torch.tensor(self.mean).view(1, -1, 1, 1) / 255.0
         std = torch.tensor(self.std).view(1, -1, 1, 1) / 255.0
-        return (x - mean) / std
+        x = (x - mean) / std
+        if self.cutout > 0 and self.cutout_prob > 0:
+            x = x * cutout_mask(b, h, w, self.cutout, self.cutout_prob, gen)
+        return x
 
     def eval(self) -> "BatchTransform":
         """The test transform: normalisation only."""
         return BatchTransform(self.mean, self.std)
+
+
+def cutout_mask(b: int, h: int, w: int, length: int, prob: float, gen: torch.Generator | None = None) -> torch.Tensor:
+    """B x 1 x H x W masks of RobustDARTS `Cutout(length, prob)` (after Normalize, as it is appended to
+    the transform): with probability `prob` per image, zero the square [y - L/2, y + L/2) x [x - L/2,
+    x + L/2) clipped to the image, centre (y, x) uniform over the pixels."""
+    apply = torch.rand(b, generator=gen) < prob
+    cy = torch.randint(0, h, (b,), generator=gen)
+    cx = torch.randint(0, w, (b,), generator=gen)
+    rows, cols = torch.arange(h).view(1, h, 1), torch.arange(w).view(1, 1, w)
+    y1, y2 = (cy - length // 2).clamp(0, h).view(b, 1, 1), (cy + length // 2).clamp(0, h).view(b, 1, 1)
+    x1, x2 = (cx - length // 2).clamp(0, w).view(b, 1, 1), (cx + length // 2).clamp(0, w).view(b, 1, 1)
+    hole = (rows >= y1) & (rows < y2) & (cols >= x1) & (cols < x2) & apply.view(b, 1, 1)
+    return (~hole).float().unsqueeze(1)
 
 
 def train_transform(dataset: str) -> BatchTransform:

@@ -20,3 +20,108 @@ class SoftmaxMixer:
 
     def expected(self, alpha: torch.Tensor) -> torch.Tensor:
         return torch.softmax(alpha, dim=-1)
+
+
+# --- mixers of the other gradient methods (darts_core.search.{gaea,drnas,gdas,rsps}) ---------------
+# A "hard" mixer (`hard = True`) selects one op per edge: `sample(alpha) -> (weights, index)`, and the
+# supernet runs only the selected op of each edge (NB201Supernet.forward_hard, xautodl forward_gdas).
+
+
+class SimplexMixer:
+    """GAEA: the parameter holds log p, p on the simplex per edge; the ops are mixed by p itself (no
+    softmax; gaea_release architect_edarts.py + NASBENCH201Network.forward_edge_weights). Logged:
+    weight = p, alpha = log p."""
+
+    name = "simplex"
+
+    def __call__(self, alpha: torch.Tensor) -> torch.Tensor:
+        return alpha.exp()
+
+    def expected(self, alpha: torch.Tensor) -> torch.Tensor:
+        return alpha.exp()
+
+
+def dirichlet_concentration(alpha: torch.Tensor) -> torch.Tensor:
+    """DrNAS: beta = ELU(alpha) + 1 (> 0), 201-space/search_model.py and utils.process_step_vector."""
+    return torch.nn.functional.elu(alpha) + 1.0
+
+
+class DirichletMixer:
+    """DrNAS: one reparameterised sample w ~ Dir(ELU(alpha) + 1) per edge and forward pass, shared by all
+    cells (utils.process_step_matrix, 'dirichlet'). Logged weight: the Dirichlet mean beta / sum(beta),
+    whose argmax is DrNAS's genotype (argmax of softmax(alpha): ELU + 1 is increasing)."""
+
+    name = "dirichlet"
+
+    def __call__(self, alpha: torch.Tensor) -> torch.Tensor:
+        return torch.distributions.Dirichlet(dirichlet_concentration(alpha)).rsample()
+
+    def expected(self, alpha: torch.Tensor) -> torch.Tensor:
+        beta = dirichlet_concentration(alpha)
+        return beta / beta.sum(dim=-1, keepdim=True)
+
+
+class GumbelHardMixer:
+    """GDAS (xautodl search_model_gdas.py TinyNetworkGDAS.forward): per forward, per edge, Gumbel noise on
+    log_softmax(alpha), divided by the temperature `tau`; the argmax op runs with the straight-through
+    weight one_hot - probs.detach() + probs (value 1, gradient of the soft probability). Samples with
+    inf/NaN are redrawn, as the official loop does. Logged weight: softmax(alpha), the probability of
+    each op being selected; its argmax is GDAS's genotype (argmax of alpha)."""
+
+    name = "gumbel-hard"
+    hard = True
+
+    def __init__(self, tau: float = 10.0):
+        self.tau = float(tau)
+
+    def sample(self, alpha: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        while True:
+            gumbels = -torch.empty_like(alpha).exponential_().log()
+            logits = (alpha.log_softmax(dim=-1) + gumbels) / self.tau
+            probs = torch.softmax(logits, dim=-1)
+            index = probs.max(-1, keepdim=True)[1]
+            if torch.isinf(gumbels).any() or torch.isinf(probs).any() or torch.isnan(probs).any():
+                continue
+            one_hot = torch.zeros_like(logits).scatter_(-1, index, 1.0)
+            return one_hot - probs.detach() + probs, index.squeeze(-1)
+
+    def __call__(self, alpha):
+        raise _no_hard_forward(self.name)
+
+    def expected(self, alpha: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(alpha, dim=-1)
+
+
+class UniformPathMixer:
+    """RSPS (xautodl search_model_random.py `random_genotype`, RANDOM-NAS.py): every forward pass runs one
+    architecture drawn uniformly (one op per edge, independently), or the architecture pinned in `fixed`
+    (an index per edge) while candidates are evaluated. The weights carry no gradient: RSPS has no
+    architecture parameters. The supernet's alpha tensor only stores what is logged (see
+    darts_core.search.rsps): `expected` returns it unchanged."""
+
+    name = "uniform-path"
+    hard = True
+
+    def __init__(self):
+        self.fixed: torch.Tensor | None = None
+
+    def sample(self, alpha: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.fixed is not None:
+            index = self.fixed.to(alpha.device)
+        else:
+            index = torch.randint(0, alpha.shape[-1], alpha.shape[:-1], device=alpha.device)
+        weights = torch.zeros_like(alpha).scatter_(-1, index.unsqueeze(-1), 1.0).detach()
+        return weights, index
+
+    def __call__(self, alpha):
+        raise _no_hard_forward(self.name)
+
+    def expected(self, alpha: torch.Tensor) -> torch.Tensor:
+        return alpha.detach().clone()
+
+
+def _no_hard_forward(name: str):
+    from darts_core.errors import DartsCoreError
+
+    return DartsCoreError(f"the {name} mixer selects one op per edge; this supernet has no one-op forward "
+                          "(NB201Supernet has one; the DARTS-space supernet does not yet)")

@@ -16,6 +16,7 @@ import torch
 from torch import nn
 
 from darts_core import runlog
+from darts_core.nn.darts_ops import drop_path
 from darts_core.nn.mixing import SoftmaxMixer
 from darts_core.nn.nb201_ops import ReLUConvBN, ResNetBasicBlock, make_op
 from darts_core.spaces import nb201
@@ -50,7 +51,7 @@ class NB201SearchCell(nn.Module):
             out = y if out is None else out + y
         return out if out is not None else x.mul(0.0)
 
-    def forward(self, x: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, weights: torch.Tensor, drop_prob: float = 0.0) -> torch.Tensor:
         nodes, shared, k = [x], [], 0
         for i in range(1, nb201.MAX_NODES):
             h = nodes[-1]  # ReLU and pooling of node i-1, computed once for all edges leaving it
@@ -58,6 +59,37 @@ class NB201SearchCell(nn.Module):
             total = None
             for j in range(i):
                 s = self._edge(self.edges[f"{i}_{j}"], nodes[j], *shared[j], weights[k])
+                if drop_prob > 0.0 and self.training:  # ScheduledDropPath on each edge (RobustDARTS Cell)
+                    s = drop_path(s, drop_prob)
+                total = s if total is None else total + s
+                k += 1
+            nodes.append(total)
+        return nodes[-1]
+
+    def _one_op(self, name: str, op: nn.Module, x: torch.Tensor) -> torch.Tensor:
+        if name == "none":
+            return x.mul(0.0)
+        if name == "skip_connect":
+            return x
+        if name == "avg_pool_3x3":
+            return self.pool(x)
+        return op(x)
+
+    def forward_hard(self, x: torch.Tensor, weights: torch.Tensor, index: list[int], drop_prob: float = 0.0) -> torch.Tensor:
+        """One op per edge (GDAS, RSPS; xautodl NAS201SearchCell.forward_gdas): edge output =
+        w[sel] * op_sel(x) + sum of the other weights (zero in value; with straight-through weights they
+        carry the gradient of the soft probabilities, exactly as the official forward)."""
+        nodes, k = [x], 0
+        for i in range(1, nb201.MAX_NODES):
+            total = None
+            for j in range(i):
+                ops, w, sel = self.edges[f"{i}_{j}"], weights[k], index[k]
+                s = w[sel] * self._one_op(self.ops[sel], ops[sel], nodes[j])
+                for other in range(len(self.ops)):
+                    if other != sel:
+                        s = s + w[other]
+                if drop_prob > 0.0 and self.training:
+                    s = drop_path(s, drop_prob)
                 total = s if total is None else total + s
                 k += 1
             nodes.append(total)
@@ -86,6 +118,7 @@ class NB201Supernet(nn.Module):
         self.lastact = nn.Sequential(nn.BatchNorm2d(prev), nn.ReLU(inplace=True))
         self.classifier = nn.Linear(prev, num_classes)
         self.alpha = nn.Parameter(1e-3 * torch.randn(len(nb201.EDGES), len(self.ops)))
+        self.drop_path_prob = 0.0  # ScheduledDropPath, set per epoch by darts_core.search.regularisation
 
     # --- supernet protocol -------------------------------------------------------------------
     def arch_parameters(self) -> list[torch.Tensor]:
@@ -95,10 +128,17 @@ class NB201Supernet(nn.Module):
         return [p for p in self.parameters() if p is not self.alpha]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        weights = self.mixer(self.alpha)  # once per forward, shared by all cells
+        p = self.drop_path_prob
+        if getattr(self.mixer, "hard", False):  # one op per edge (GDAS, RSPS), one draw per forward
+            weights, index = self.mixer.sample(self.alpha)
+            index = index.tolist()
+            run = lambda cell, h: cell.forward_hard(h, weights, index, p)  # noqa: E731
+        else:
+            weights = self.mixer(self.alpha)  # once per forward, shared by all cells
+            run = lambda cell, h: cell(h, weights, p)  # noqa: E731
         h = self.stem(x)
         for cell in self.cells:
-            h = cell(h, weights) if isinstance(cell, NB201SearchCell) else cell(h)
+            h = run(cell, h) if isinstance(cell, NB201SearchCell) else cell(h)
         h = self.lastact(h).mean(dim=(2, 3))
         return self.classifier(h)
 

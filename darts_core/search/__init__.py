@@ -24,5 +24,10 @@ Method protocol (registry.METHODS; darts.DartsV1 / DartsV2 are the references): 
 `(model, criterion, w_optimizer, a_optimizer, grad_clip)` and
 `step(x_train, y_train, x_valid, y_valid, update_alphas) -> (train loss, train logits)`. The loop owns
 the weight optimiser (SGD), the learning-rate schedule, warm-up (update_alphas=False), logging,
-checkpoints and stop callbacks.
+checkpoints and stop callbacks. Optional hooks the loop calls when a method defines them:
+`configure(cfg)` once after construction, `begin_epoch(epoch)` before an epoch's steps (GDAS's
+temperature), `end_epoch(epoch, valid_loader, device)` after the epoch's validation and before its alphas
+are logged (RSPS picks its architecture). Methods: darts.py (DARTS-V1/V2), gaea.py, drnas.py, gdas.py,
+rsps.py; R-DARTS regularisation for all of them in regularisation.py. A hard mixer (`mixer.hard`, GDAS,
+RSPS) needs a supernet with a one-op forward (NB201Supernet.forward_hard).
 """

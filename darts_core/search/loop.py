@@ -20,6 +20,7 @@ from darts_core.checkpoint import load_checkpoint, save_checkpoint
 from darts_core.data.loaders import search_loaders
 from darts_core.errors import DartsCoreError
 from darts_core.runlog import RUN_INFO, write_json
+from darts_core.search import regularisation
 from darts_core.search.progress import Progress
 from darts_core.search.record import RunRecord, run_info
 from darts_core.search.registry import method_class, space_factory
@@ -129,7 +130,7 @@ def run_search(cfg, out_dir, on_epoch_end=None) -> Path:
     calls = _callbacks(cfg, on_epoch_end)  # a bad stop spec fails before any work
     seed_everything(cfg.seed, device)
     search, valid, num_classes, shape = search_loaders(cfg.dataset, cfg.data_dir, cfg.batch_size, cfg.workers,
-                                                       cfg.seed, cfg.download)
+                                                       cfg.seed, cfg.download, split=cfg.search_split)
     method_cls = method_class(cfg.method)
     model = space_factory(cfg.space)(cfg, num_classes, shape, mixer=method_cls.make_mixer(cfg)).to(device)
     w_opt = torch.optim.SGD(model.weight_parameters(), lr=cfg.w_lr, momentum=cfg.w_momentum,
@@ -137,6 +138,8 @@ def run_search(cfg, out_dir, on_epoch_end=None) -> Path:
     a_opt = method_cls.make_alpha_optimizer(model.arch_parameters(), cfg)
     criterion = nn.CrossEntropyLoss()
     method = method_cls(model, criterion, w_opt, a_opt, cfg.grad_clip)
+    if hasattr(method, "configure"):  # method settings beyond the protocol (e.g. GDAS's temperatures)
+        method.configure(cfg)
     record, progress, ckpt = RunRecord(), Progress(cfg.epochs), out / CHECKPOINT
     start, resumed = 0, None
     if ckpt.exists():
@@ -150,6 +153,9 @@ def run_search(cfg, out_dir, on_epoch_end=None) -> Path:
     for epoch in range(start, cfg.epochs if record.stop is None else start):
         tic = time.time()
         frozen = epoch < cfg.warmup_epochs
+        regularisation.begin_epoch(cfg, model, search, epoch)  # R-DARTS drop path / cutout schedules
+        if hasattr(method, "begin_epoch"):  # per-epoch method state, e.g. GDAS's temperature
+            method.begin_epoch(epoch)
         try:
             train_loss, train_acc, last_valid = _train_epoch(cfg, epoch, method, search, w_opt, device, progress, frozen)
         except DartsCoreError as err:  # NaN loss: stop at once; the last good checkpoint stays as it is
@@ -160,6 +166,8 @@ def run_search(cfg, out_dir, on_epoch_end=None) -> Path:
             record.hessian.append(_hessian(cfg, model, criterion, last_valid, epoch + 1))
         valid.set_epoch(epoch)
         v_loss, v_acc = evaluate(model, valid, criterion, device)
+        if hasattr(method, "end_epoch"):  # e.g. RSPS picks its architecture on validation batches
+            method.end_epoch(epoch, valid, device)
         metrics = {"train_loss": train_loss, "train_acc": train_acc, "valid_loss": v_loss, "valid_acc": v_acc,
                    "weight_lr": weight_lr(cfg, epoch, 0.0), "alpha_lr": 0.0 if frozen else cfg.a_lr,
                    "seconds": time.time() - tic}

@@ -27,11 +27,26 @@ class SpaceEntry:
 
 SPACES: dict[str, SpaceEntry] = {
     "nb201": SpaceEntry("darts_core.spaces.nb201", "darts_core.nn.nb201_supernet:build_supernet"),
+    # DARTS space and RobustDARTS S1-S4 (named as darts_core.stops.space_info knows them; config.py
+    # accepts darts-s1..darts-s4 for s1..s4)
+    "darts": SpaceEntry("darts_core.spaces.darts", "darts_core.nn.darts_supernet:build_darts"),
+    "s1": SpaceEntry("darts_core.spaces.darts", "darts_core.nn.darts_supernet:build_s1"),
+    "s2": SpaceEntry("darts_core.spaces.darts", "darts_core.nn.darts_supernet:build_s2"),
+    "s3": SpaceEntry("darts_core.spaces.darts", "darts_core.nn.darts_supernet:build_s3"),
+    "s4": SpaceEntry("darts_core.spaces.darts", "darts_core.nn.darts_supernet:build_s4"),
 }
 METHODS: dict[str, object] = {
     "darts-v1": "darts_core.search.darts:DartsV1",
     "darts-v2": "darts_core.search.darts:DartsV2",
+    "gaea": "darts_core.search.gaea:Gaea",
+    "drnas": "darts_core.search.drnas:DrNas",
+    "gdas": "darts_core.search.gdas:Gdas",
+    "rsps": "darts_core.search.rsps:Rsps",
 }
+# Methods without architecture parameters: their alpha log records the architecture they select, so
+# criteria that read architecture-parameter dynamics (SS magnitudes, DARTS+ rt) do not apply to them
+# (darts_core.stops.criteria reports them as not applicable).
+NO_ARCH_PARAMETERS = frozenset({"rsps"})
 
 
 def resolve(ref):
