@@ -14,7 +14,9 @@ Criteria (strings):
   start (es_start_epoch), delta, factor; defaults 5, inferred (2), 10, 4, 1.3.
 Rows: `epoch` is where the criterion stops; never met -> the run's final epoch with `met` False; a
 criterion the run lacks the data for (no alphas, no hessian.csv, op not in the space) -> `epoch` empty,
-`arch` empty, `met` False and a note starting "not computable". `arch` is the architecture at `epoch`:
+`arch` empty, `met` False and a note starting "not computable" (so are SS and DARTS+ rt on runs of methods
+without architecture parameters, RSPS: "not computable: not applicable to rsps ..."). `arch` is the
+architecture at `epoch`:
 genotypes.csv's entry if the run has one for that epoch (the search derives it from that epoch's alphas),
 otherwise derived from the alphas by the space module (space_info).
 """
@@ -105,6 +107,7 @@ class RunData:
     info: space_info.SpaceInfo
     total_epochs: int | None = None
     name: str = "run"
+    method: str | None = None  # run.json config.method, when known
     _arch_cache: dict = field(default_factory=dict)
     _mags: pd.DataFrame | None = None
 
@@ -191,7 +194,8 @@ def load_run(run_dir: str | os.PathLike) -> RunData:
         raise DartsCoreError(f"run {run_dir}: neither {runlog.ALPHAS} nor {runlog.GENOTYPES} exists")
     info = _space(alphas, genotypes, declared)
     total = cfg.get("epochs")
-    return RunData(alphas, genotypes, hessian, info, int(total) if total else None, name=str(run_dir))
+    return RunData(alphas, genotypes, hessian, info, int(total) if total else None, name=str(run_dir),
+                   method=cfg.get("method"))
 
 
 def _space(alphas, genotypes, declared) -> space_info.SpaceInfo:
@@ -232,8 +236,22 @@ def _not_computable(c: Criterion, why: str) -> dict:
     return {"criterion": c.text, "epoch": pd.NA, "arch": "", "met": False, "note": f"not computable: {why}"}
 
 
+# criteria that read the dynamics of architecture parameters: not applicable to methods without them
+# (darts_core.search.registry.NO_ARCH_PARAMETERS, e.g. RSPS, whose alpha log records its picks)
+_ALPHA_DYNAMICS = ("ss_peak", "ss_residual", "darts+_rt")
+
+
+def _no_arch_parameters(method) -> bool:
+    from darts_core.search.registry import NO_ARCH_PARAMETERS
+
+    return method in NO_ARCH_PARAMETERS
+
+
 def _one(c: Criterion, run: RunData) -> dict:
     final = run.final_epoch
+    if c.kind in _ALPHA_DYNAMICS and _no_arch_parameters(run.method):
+        return _not_computable(c, f"not applicable to {run.method}, which has no architecture parameters (its alpha "
+                                  "log records the architecture it selects, darts_core/search/rsps.py)")
     if c.kind == "final":
         stop = Stop(final, True, "last epoch of the run")
     elif c.kind in ("ss_peak", "ss_residual"):
