@@ -105,3 +105,41 @@ def test_darts_space_registered_with_its_preset(tmp_path):
     out = run_search(cfg, tmp_path / "run")
     alphas = runlog.read_alphas(out / runlog.ALPHAS)
     assert set(alphas["cell"]) == {"normal", "reduce"} and alphas["epoch"].max() == 2
+
+
+@pytest.mark.parametrize("preset", ["gaea", "drnas", "gdas", "rsps"])
+def test_killed_run_resumes_to_identical_alphas(tmp_path, monkeypatch, preset):
+    """Kill in epoch 2 after the checkpoint of epoch 1, restart from another RNG state: the same products
+    as an uninterrupted run (EG state in log p, Dirichlet/Gumbel/path draws, GDAS's tau, RSPS's pick and
+    the drop-path/cutout schedules are all restored or functions of the epoch)."""
+    import json
+
+    import pandas as pd
+
+    from darts_core.checkpoint import load_checkpoint
+    from darts_core.search.registry import method_class
+
+    settings = {"preset": preset, "dataset": "digits", "epochs": 3, "channels": 2, "num_cells": 1, "batch_size": 250,
+                "device": "cpu", "seed": 3, "drop_path_prob": 0.3, "cutout_length": 4, "rsps_select_num": 5,
+                "rsps_eval_batch_size": 100}
+    whole = run_search(resolve_config(settings), tmp_path / "whole")
+    cls = method_class(preset)
+    real, calls = cls.step, {"n": 0}
+
+    def dying_step(self, *args, **kw):
+        calls["n"] += 1
+        if calls["n"] == 5:  # second step of epoch 2 (3 steps per epoch)
+            raise KeyboardInterrupt
+        return real(self, *args, **kw)
+
+    monkeypatch.setattr(cls, "step", dying_step)
+    with pytest.raises(KeyboardInterrupt):
+        run_search(resolve_config(settings), tmp_path / "killed")
+    assert load_checkpoint(tmp_path / "killed" / "checkpoint.pt")["epoch"] == 1
+    monkeypatch.setattr(cls, "step", real)
+    torch.manual_seed(999)
+    resumed = run_search(resolve_config(settings), tmp_path / "killed")
+    assert (resumed / runlog.ALPHAS).read_bytes() == (whole / runlog.ALPHAS).read_bytes()
+    pd.testing.assert_frame_equal(pd.read_csv(resumed / runlog.METRICS).drop(columns=["seconds"]),
+                                  pd.read_csv(whole / runlog.METRICS).drop(columns=["seconds"]))
+    assert json.loads((resumed / runlog.RUN_INFO).read_text())["resumed_after_epoch"] == 1

@@ -13,7 +13,8 @@ HELP = {
     "ops": "candidate ops (default: all of the space)",
     "epochs": "all epochs, warm-up included",
     "warmup_epochs": "first epochs with frozen alphas (weight lr ramps up linearly)",
-    "preset": "darts (official defaults) or ex-darts (Exp.5 exchanged learning rates)",
+    "preset": "starting settings: darts (NB201 DARTS defaults), ex-darts (Exp.5), gaea, ex-gaea, drnas, gdas, rsps, "
+              "darts-space (official defaults of each; darts_core.search.config.PRESETS)",
     "download": "download missing CIFAR tarballs / split files (checksum-checked)",
     "hessian_every": "dominant Hessian eigenvalue every k epochs (0 = never)",
 }
