@@ -128,17 +128,18 @@ class NB201Supernet(nn.Module):
         return [p for p in self.parameters() if p is not self.alpha]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        p = self.drop_path_prob
-        if getattr(self.mixer, "hard", False):  # one op per edge (GDAS, RSPS), one draw per forward
+        p, hard = self.drop_path_prob, getattr(self.mixer, "hard", False)
+        if hard:  # one op per edge (GDAS, RSPS): one draw per forward, shared by all cells
             weights, index = self.mixer.sample(self.alpha)
             index = index.tolist()
-            run = lambda cell, h: cell.forward_hard(h, weights, index, p)  # noqa: E731
         else:
             weights = self.mixer(self.alpha)  # once per forward, shared by all cells
-            run = lambda cell, h: cell(h, weights, p)  # noqa: E731
         h = self.stem(x)
         for cell in self.cells:
-            h = run(cell, h) if isinstance(cell, NB201SearchCell) else cell(h)
+            if isinstance(cell, NB201SearchCell):
+                h = cell.forward_hard(h, weights, index, p) if hard else cell(h, weights, p)
+            else:
+                h = cell(h)
         h = self.lastact(h).mean(dim=(2, 3))
         return self.classifier(h)
 
