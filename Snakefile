@@ -1,6 +1,7 @@
 # Reproduction of Zhang & Ding, "Delve into the Performance Degradation of Differentiable
 # Architecture Search" (CIKM 2021). The study is config.yaml; README.md tells how to run it.
 from snakemake.utils import min_version, validate
+from darts_core.search.config import resolve_config
 
 min_version("9.0")
 
@@ -13,6 +14,7 @@ include: "workflow/rules/common.smk"
 
 validate(config, "workflow/schemas/config.schema.yaml")
 check_study(config, *implemented())
+SEARCHES = resolved_searches(config, resolve_config)
 
 
 report: "workflow/report/workflow.rst"

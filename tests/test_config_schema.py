@@ -138,6 +138,19 @@ def test_schema_search_keys_are_search_config_fields():
     fields = {f.name for f in dataclasses.fields(config.SearchConfig)}
     assert _schema_search_keys() - fields == set()
     assert WORKFLOW_KEYS - fields == set()
+    # and the other way round: every setting of the search core can be set from the config
+    assert fields - _schema_search_keys() - WORKFLOW_KEYS == set()
+
+
+def test_schema_names_agree_with_the_search_core():
+    from darts_core.search.config import PRESETS
+    from darts_core.search.registry import METHODS, SPACES
+
+    schema = yaml.safe_load(SCHEMA.read_text())
+    defs = schema["$defs"]
+    assert set(defs["search_settings"]["properties"]["preset"]["enum"]) == set(PRESETS)
+    assert set(defs["method"]["enum"]) == set(METHODS)
+    assert set(defs["experiment"]["properties"]["space"]["enum"]) == set(SPACES)
 
 
 @pytest.mark.parametrize("name", sorted(CONFIGS))

@@ -43,7 +43,7 @@ def test_reuse_points_at_the_home_searches(common, paper):
     assert {r["home"] for r in baseline} == {"table1/darts-v1"}
     # every distinct search once: reused runs add no directories
     everything = common.run_dirs(paper)
-    assert len(everything) == len(set(everything)) == 100
+    assert len(everything) == len(set(everything)) == 130
 
 
 def test_settings_merge_experiment_then_run(common, paper):
@@ -81,9 +81,29 @@ def test_run_directories_match_the_wildcard_constraints(common, paper):
         assert m, d
 
 
-def test_search_time_limit_scales_with_epochs_and_method(common, paper):
-    assert common.search_minutes(paper, "table1", "darts-v2") == int(1.5 * 50 * 12) + 10
-    assert common.search_minutes(paper, "exp7_long", "ex-darts-500") == int(1.5 * 500 * 4) + 10
+def test_search_time_limit_scales_with_epochs_method_and_space(common, paper):
+    assert common.search_minutes(paper, "table1", "darts-v2", 50) == int(1.5 * 50 * 12) + 10
+    assert common.search_minutes(paper, "exp7_long", "ex-darts-500", 500) == int(1.5 * 500 * 4) + 10
+    assert common.search_minutes(paper, "table4", "ss-darts", 50) == int(1.5 * 50 * 15) + 10  # darts space
+
+
+def test_every_search_resolves_before_any_job(common, paper):
+    from darts_core.search.config import resolve_config
+
+    searches = common.resolved_searches(paper, resolve_config)
+    assert len(searches) == 130 // 5  # one per (experiment, run, dataset)
+    assert searches["exp7_long", "ex-darts-500", "cifar10"].epochs == 500
+    drnas = searches["table2", "drnas", "cifar10"]
+    assert (drnas.epochs, drnas.batch_size) == (50, 256)  # the table's 50 epochs beat the preset's 100
+    assert searches["table2", "gaea-erm", "cifar10"].search_split == "train"
+
+    def refuse(mapping):
+        if mapping.get("a_wd") == 0.01:
+            raise ValueError("a_wd too large")
+        return resolve_config(mapping)
+
+    with pytest.raises(common.StudyConfigError, match=r"experiments\.exp2_arch_l2\.runs\.a_wd0\.01 \(cifar10\): a_wd"):
+        common.resolved_searches(paper, refuse)
 
 
 def test_final_outputs_are_manifests_and_built_figures(common, paper):
@@ -122,8 +142,8 @@ def test_figure_panels_per_run_and_seed(common, paper):
             "experiments.table1.runs.rsps.method: 'rsps' is not implemented",
         ),
         (
-            lambda c: c["experiments"]["exp6_no_skip"].update(space="darts"),
-            "experiments.exp6_no_skip.space: 'darts' is not implemented",
+            lambda c: c["experiments"]["exp6_no_skip"].update(space="s1"),
+            "experiments.exp6_no_skip.space: 's1' is not implemented",
         ),
         (
             lambda c: c["figures"]["fig3d_magnitudes"].update(runs=["ex_darts"]),
@@ -147,12 +167,12 @@ def test_cross_references_fail_naming_the_key(common, paper, edit, message):
     bad = copy.deepcopy(paper)
     edit(bad)
     with pytest.raises(common.StudyConfigError) as err:
-        common.check_study(bad, ("darts-v1", "darts-v2"), ("nb201",))
+        common.check_study(bad, ("darts-v1", "darts-v2", "gaea", "drnas"), ("nb201", "darts"))
     assert message in str(err.value)
 
 
 def test_paper_and_demo_configs_pass_the_cross_checks(common, paper):
-    common.check_study(paper, ("darts-v1", "darts-v2"), ("nb201",))
+    common.check_study(paper, *common.implemented())
     demo = yaml.safe_load((REPO / "profiles" / "demo" / "demo.yaml").read_text())
     common.check_study(demo, ("darts-v1", "darts-v2"), ("nb201",))
     assert len(common.run_dirs(demo)) == 6
@@ -166,7 +186,7 @@ def test_name_regex_matches_only_the_names(common):
 
 def test_registry_names_are_what_the_workflow_checks(common):
     methods, spaces = common.implemented()
-    assert {"darts-v1", "darts-v2"} <= set(methods) and "nb201" in spaces
+    assert {"darts-v1", "darts-v2", "gaea", "drnas"} <= set(methods) and {"nb201", "darts"} <= set(spaces)
 
 
 def test_manifest_waits_for_magnitudes_and_stops_of_every_search(common, paper):

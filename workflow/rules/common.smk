@@ -180,13 +180,38 @@ def name_regex(names):
     return "|".join(re.escape(n) for n in names) if names else "(?!)"
 
 
-def search_minutes(config, experiment, run):
-    """Slurm time limit of one search: 1.5 x epochs x minutes per epoch of its method, + 10 minutes."""
-    settings = run_settings(config, experiment, run)
-    method = config["experiments"][experiment]["runs"][run]["method"]
+def resolved_searches(config, resolve):
+    """{(experiment, run, dataset): settings} of every search the config runs, each passed through the
+    search core's own checks (`resolve` = darts_core.search.config.resolve_config: presets, op names,
+    cross-field rules) with seed 0; an error names the run. Called before any job runs.
+    """
+    out = {}
+    for row in study_runs(config):
+        key = (*home_of(config, row["experiment"], row["run"]), row["dataset"])
+        if row["dir"] is None or key in out:
+            continue
+        try:
+            out[key] = resolve(search_config(config, *key, seed=0))
+        except Exception as err:  # DartsCoreError: a bad value for the search core
+            raise StudyConfigError(
+                f"experiments.{key[0]}.runs.{key[1]} ({key[2]}): {err}"
+            ) from None
+    return out
+
+
+def search_minutes(config, experiment, run, epochs):
+    """Slurm time limit of one search: 1.5 x epochs x minutes per epoch + 10 minutes, the minutes of its
+    method or space (the larger if both are listed; else `default`)."""
+    exp = config["experiments"][experiment]
     per_epoch = config.get("compute", {}).get("minutes_per_epoch", {})
-    minutes = per_epoch.get(method, per_epoch.get("default", DEFAULT_MINUTES_PER_EPOCH))
-    epochs = settings.get("epochs", 50)
+    listed = [
+        per_epoch[k]
+        for k in (exp["runs"][run]["method"], exp["space"])
+        if k in per_epoch
+    ]
+    minutes = (
+        max(listed) if listed else per_epoch.get("default", DEFAULT_MINUTES_PER_EPOCH)
+    )
     return int(math.ceil(1.5 * epochs * minutes)) + 10
 
 

@@ -11,7 +11,12 @@ rule search:
     resources:
         gpu=config["compute"]["gpus_per_search"],
         mem_mb=config["compute"]["mem_mb_per_search"],
-        runtime=lambda w: search_minutes(config, w.experiment, w.run),
+        runtime=lambda w: search_minutes(
+            config,
+            w.experiment,
+            w.run,
+            SEARCHES[w.experiment, w.run, w.dataset].epochs,
+        ),
     params:
         settings=lambda w: search_config(config, w.experiment, w.run, w.dataset, w.seed),
     script:
