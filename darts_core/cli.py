@@ -17,6 +17,7 @@ COMMAND_MODULES = (
     "darts_core.benchmark.cli",  # lookup, benchmark-table
     "darts_core.stops.cli",  # magnitudes, stops, import-log
     "darts_core.train.cli",  # retrain
+    "darts_core.tabular.cli",  # tabular, tabular-proxy
 )
 
 
