@@ -84,7 +84,8 @@ def run_settings(config, experiment, run):
 
 def search_config(config, experiment, run, dataset, seed):
     """The mapping handed to darts_core.search.config.resolve_config for one search (the scientific part;
-    the search script adds data_dir, device and workers, which must not trigger re-runs when changed).
+    the search script adds data_dir, download, device and workers: machine settings, whose change must
+    not re-run searches).
     """
     home_exp, home_run = home_of(config, experiment, run)
     exp = config["experiments"][home_exp]
