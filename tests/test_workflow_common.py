@@ -26,13 +26,14 @@ def paper():
     return yaml.safe_load((REPO / "config.yaml").read_text())
 
 
-def test_table1_runs_three_methods_on_cifar10_five_seeds(common, paper):
+def test_table1_runs_five_methods_on_cifar10_five_seeds(common, paper):
     dirs = common.run_dirs(paper, ["table1"])
-    assert len(dirs) == 3 * 5
+    assert len(dirs) == 5 * 5
     assert "results/table1/runs/nb201-cifar10/darts-v1/ex-darts/seed4" in dirs
     assert "results/table1/runs/nb201-cifar10/darts-v2/darts-v2/seed0" in dirs
     rsps = [r for r in common.study_runs(paper, ["table1"]) if r["run"] == "rsps"]
-    assert len(rsps) == 5 and all(r["cited"] and r["dir"] is None for r in rsps)
+    assert len(rsps) == 5 and not any(r["cited"] for r in rsps)  # computed since RSPS is implemented
+    assert "results/table1/runs/nb201-cifar10/gdas/gdas/seed2" in dirs
 
 
 def test_reuse_points_at_the_home_searches(common, paper):
@@ -43,7 +44,7 @@ def test_reuse_points_at_the_home_searches(common, paper):
     assert {r["home"] for r in baseline} == {"table1/darts-v1"}
     # every distinct search once: reused runs add no directories
     everything = common.run_dirs(paper)
-    assert len(everything) == len(set(everything)) == 130
+    assert len(everything) == len(set(everything)) == 140
 
 
 def test_settings_merge_experiment_then_run(common, paper):
@@ -91,7 +92,7 @@ def test_every_search_resolves_before_any_job(common, paper):
     from darts_core.search.config import resolve_config
 
     searches = common.resolved_searches(paper, resolve_config)
-    assert len(searches) == 130 // 5  # one per (experiment, run, dataset)
+    assert len(searches) == 140 // 5  # one per (experiment, run, dataset)
     assert searches["exp7_long", "ex-darts-500", "cifar10"].epochs == 500
     drnas = searches["table2", "drnas", "cifar10"]
     assert (drnas.epochs, drnas.batch_size) == (50, 256)  # the table's 50 epochs beat the preset's 100
@@ -138,8 +139,8 @@ def test_figure_panels_per_run_and_seed(common, paper):
             "experiments.exp5_ex_darts.runs.ex-darts.reuse: no experiment 'nope'",
         ),
         (
-            lambda c: c["experiments"]["table1"]["runs"]["rsps"].pop("status"),
-            "experiments.table1.runs.rsps.method: 'rsps' is not implemented",
+            lambda c: c["experiments"]["table1"]["runs"]["gdas"].update(method="enas"),
+            "experiments.table1.runs.gdas.method: 'enas' is not implemented",
         ),
         (
             lambda c: c["experiments"]["exp6_no_skip"].update(space="s1"),
@@ -167,15 +168,15 @@ def test_cross_references_fail_naming_the_key(common, paper, edit, message):
     bad = copy.deepcopy(paper)
     edit(bad)
     with pytest.raises(common.StudyConfigError) as err:
-        common.check_study(bad, ("darts-v1", "darts-v2", "gaea", "drnas"), ("nb201", "darts"))
+        common.check_study(bad, ("darts-v1", "darts-v2", "gaea", "drnas", "gdas", "rsps"), ("nb201", "darts"))
     assert message in str(err.value)
 
 
 def test_paper_and_demo_configs_pass_the_cross_checks(common, paper):
     common.check_study(paper, *common.implemented())
     demo = yaml.safe_load((REPO / "profiles" / "demo" / "demo.yaml").read_text())
-    common.check_study(demo, ("darts-v1", "darts-v2"), ("nb201",))
-    assert len(common.run_dirs(demo)) == 6
+    common.check_study(demo, ("darts-v1", "darts-v2", "gaea", "drnas", "gdas", "rsps"), ("nb201",))
+    assert len(common.run_dirs(demo)) == 6 + 5  # demo: 2 runs x 3 seeds; demo_methods: 5 runs x 1 seed
 
 
 def test_name_regex_matches_only_the_names(common):

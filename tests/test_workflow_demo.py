@@ -25,6 +25,7 @@ def tiny_study() -> dict:
     demo = cfg["experiments"]["demo"]
     demo.update(seeds=[0], epochs=1)
     demo["runs"] = {"ex-darts": demo["runs"]["ex-darts"]}
+    cfg["experiments"] = {"demo": demo}  # without the other methods' demo experiment
     cfg["figures"] = {"tiny_magnitudes": {"kind": "magnitudes", "experiment": "demo", "runs": ["ex-darts"]}}
     return cfg
 

@@ -60,7 +60,11 @@ def searches(plan, experiment, **match):
 @pytest.mark.parametrize(
     "experiment, runs",
     [
-        ("table1", {("darts-v1", "darts-v1"), ("darts-v2", "darts-v2"), ("darts-v1", "ex-darts")}),
+        (
+            "table1",
+            {("darts-v1", "darts-v1"), ("darts-v2", "darts-v2"), ("darts-v1", "ex-darts"), ("rsps", "rsps"),
+             ("gdas", "gdas")},
+        ),
         (
             "table2",
             {
@@ -108,14 +112,18 @@ def test_every_table_has_all_its_searches(paper_plan):
 
 def test_every_search_takes_one_gpu_and_has_a_time_limit(paper_plan):
     jobs = [j for j in paper_plan if j["rule"] == "search"]
-    assert len(jobs) == 130
+    assert len(jobs) == 140
     assert all(j["resources"].get("gpu") == "1" for j in jobs)
     assert all(int(j["resources"]["runtime"]) > 0 for j in jobs)
 
 
 def test_cited_runs_make_no_jobs_and_every_search_gets_magnitudes(paper_plan):
     rules = Counter(j["rule"] for j in paper_plan)
-    assert not any(j["wildcards"].get("method") == "rsps" for j in paper_plan)  # Table 1 quotes RSPS
+    config = yaml.safe_load((REPO / "config.yaml").read_text())
+    cited = {(e, r) for e, exp in config["experiments"].items() for r, spec in exp["runs"].items()
+             if spec.get("status") == "cited"}
+    assert not any((j["wildcards"].get("experiment"), j["wildcards"].get("run")) in cited for j in paper_plan)
+    assert sum(j["rule"] == "search" and j["wildcards"]["method"] == "rsps" for j in paper_plan) == 5  # Table 1
     assert rules["magnitudes"] == rules["stops"] == rules["search"]
     assert rules["manifest"] == 11  # one per experiment
     assert rules["benchmark_table"] == 1
@@ -129,7 +137,7 @@ def test_demo_plan_runs_on_the_cpu(tmp_path):
     found = [j for j in jobs if j["rule"] == "search"]
     assert {(j["wildcards"]["run"], j["wildcards"]["seed"]) for j in found} == {
         (run, seed) for run in ("darts-v1", "ex-darts") for seed in "012"
-    }
+    } | {(run, "0") for run in ("gaea", "gaea-erm", "drnas", "gdas", "rsps")}
     assert all(j["resources"].get("gpu", "0") == "0" for j in found)
     assert any(j["rule"] == "figure" for j in jobs)
 
