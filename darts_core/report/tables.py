@@ -1,0 +1,286 @@
+"""The paper's tables from the workflow's per-run results: long CSV, Markdown and LaTeX.
+
+Inputs per computed row (a config `tables.<name>.rows[i]` with `run` and optional `stop`, default `final`):
+one ``stop_lookup.csv`` per seed (the run's stops table, `criterion, epoch, arch, ...`, with the benchmark's
+(or, without a table, the scratch-trained) accuracies as `<dataset>_<valid|test>` columns and
+`search_seconds`, the wall seconds of the search up to the stop epoch). A row whose `run` is a list (Table 3)
+gives one line per run, its `variant`.
+
+Rows declared `cited: true` are, by label:
+- `ResNet`, `optimal`: computed from the benchmark table (`darts_core.benchmark.table.reference_rows`) when
+  the table is an input (source `benchmark`; a single value, no std);
+- `REA`, `RS`, `REINFORCE`, `BOHB`: computed by the tabular baselines (`darts_core.tabular.run_tabular`, one
+  result.json per seed; source `tabular`) when their results are inputs;
+- otherwise the paper's numbers (darts_core.reported), source `cited`, with the reason in `note`. Cited
+  numbers are never passed off as computed: the `source` column says where every value comes from and
+  the rendered tables mark cited rows with "†".
+
+The long table (`long_table`): ``table, row, variant, dataset, metric, mean, std, n, expected, missing,
+source, note`` (metric `valid`, `test`, `search_seconds`; mean ± std over seeds by darts_core.report.stats).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from darts_core.report.stats import aggregate, format_mean_std
+
+DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
+DATASET_LABELS = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "ImageNet16-120": "ImageNet16-120",
+                  "digits": "digits"}
+REFERENCE_ROWS = ("ResNet", "optimal")
+TABULAR_ROWS = {"REA": "rea", "RS": "rs", "REINFORCE": "reinforce", "BOHB": "bohb"}
+LONG_COLUMNS = ["table", "row", "variant", "dataset", "metric", "mean", "std", "n", "expected", "missing",
+                "source", "note"]
+CITED_MARK = "†"
+
+
+def value_columns(datasets: Sequence[str]) -> list[str]:
+    return [f"{d}_{m}" for d in datasets for m in ("valid", "test")] + ["search_seconds"]
+
+
+def _split(col: str, seconds_dataset: str) -> tuple[str, str]:
+    if col == "search_seconds":
+        return seconds_dataset, "search_seconds"
+    dataset, metric = col.rsplit("_", 1)
+    return dataset, metric
+
+
+def seed_values(stop_lookups: Mapping[int, str | os.PathLike], stop: str, columns: Sequence[str]) -> pd.DataFrame:
+    """`seed, <columns>` of one run at one stop criterion: one row per seed whose file has that criterion
+    (a seed without the file, or without the criterion, is left out here and reported missing later)."""
+    rows = []
+    for seed, path in stop_lookups.items():
+        if path is None or not Path(path).is_file():
+            continue
+        df = pd.read_csv(path)
+        hit = df[df["criterion"] == stop]
+        if hit.empty:
+            continue
+        row = hit.iloc[0]
+        met = row.get("met", True)
+        if isinstance(met, str):
+            met = met.lower() == "true"
+        if pd.notna(met) and not bool(met) and pd.isna(row.get("arch")):
+            continue
+        rows.append({"seed": int(seed), **{c: row.get(c, float("nan")) for c in columns}})
+    return pd.DataFrame(rows, columns=["seed", *columns])
+
+
+def _computed(table: str, label: str, variant: str, per_seed: pd.DataFrame, seeds, columns, seconds_dataset,
+              source: str, note: str = "") -> list[dict]:
+    out = []
+    agg = aggregate(per_seed, seeds, columns)
+    for rec in agg.to_dict("records"):
+        dataset, metric = _split(rec["metric"], seconds_dataset)
+        if rec["n"] == 0 and metric == "search_seconds" and source != "computed":
+            continue
+        out.append({"table": table, "row": label, "variant": variant, "dataset": dataset, "metric": metric,
+                    "mean": rec["mean"], "std": rec["std"], "n": rec["n"], "expected": rec["expected"],
+                    "missing": rec["missing"], "source": source, "note": note})
+    return out
+
+
+def tabular_seed_values(results: Mapping[int, str | os.PathLike], columns: Sequence[str]) -> pd.DataFrame:
+    """`seed, <columns>` from run_tabular's result.json files (accuracies of the final architecture)."""
+    rows = []
+    for seed, path in results.items():
+        if path is None or not Path(path).is_file():
+            continue
+        res = json.loads(Path(path).read_text())
+        if res.get("cited_only"):
+            continue
+        acc = res.get("accuracy", {})
+        rows.append({"seed": int(seed), **{c: acc.get(c, float("nan")) for c in columns if c != "search_seconds"}})
+    return pd.DataFrame(rows, columns=["seed", *[c for c in columns if c != "search_seconds"]])
+
+
+def cited_rows(table: str, label: str, reported: pd.DataFrame, note: str) -> list[dict]:
+    sel = reported[(reported["table"] == table) & (reported["row"] == label)]
+    if sel.empty:
+        return [{"table": table, "row": label, "variant": "", "dataset": "", "metric": "", "mean": float("nan"),
+                 "std": float("nan"), "n": 0, "expected": 0, "missing": "", "source": "cited",
+                 "note": note + "; the paper prints no number for it"}]
+    return [{"table": table, "row": label, "variant": r["variant"], "dataset": r["dataset"], "metric": r["metric"],
+             "mean": r["mean"], "std": r["std"], "n": 0, "expected": 0, "missing": "", "source": "cited",
+             "note": note} for r in sel.to_dict("records")]
+
+
+def long_table(name: str, spec: Mapping, seeds: Sequence[int], datasets: Sequence[str],
+               run_inputs: Mapping[str, Mapping[int, str]], reported: pd.DataFrame | None = None,
+               reference: pd.DataFrame | None = None, tabular: Mapping[str, Mapping[int, str]] | None = None,
+               tabular_notes: Mapping[str, str] | None = None) -> pd.DataFrame:
+    """Assemble paper table `name` (config spec with `rows`) into the long format (module docstring).
+
+    `datasets`: the accuracy datasets of its columns (NB201: all three; the digits demo: digits);
+    `run_inputs`: {run: {seed: stop_lookup.csv}}; `reference`: reference_rows() of the benchmark table;
+    `tabular`: {method: {seed: result.json}}; `tabular_notes`: {method: why it is cited}.
+    """
+    if reported is None:
+        from darts_core.reported import load_reported
+
+        reported = load_reported()
+    table = spec.get("paper_key", name)
+    seconds_dataset = datasets[0]
+    columns = value_columns(datasets)
+    out: list[dict] = []
+    for row in spec["rows"]:
+        label = row["label"]
+        note = row.get("note", "")
+        if row.get("cited"):
+            if label in REFERENCE_ROWS and reference is not None:
+                ref = reference[reference["row"] == label]
+                if not ref.empty:
+                    per = pd.DataFrame([{"seed": 0, **{c: ref.iloc[0].get(c, float("nan")) for c in columns
+                                                       if c != "search_seconds"}}])
+                    out += [dict(r, n=1 if pd.notna(r["mean"]) else 0, expected=1, std=float("nan"), missing="")
+                            for r in _computed(table, label, "", per, [0], columns, seconds_dataset, "benchmark",
+                                               note or "from the benchmark table")]
+                    continue
+            method = TABULAR_ROWS.get(label)
+            if method and tabular and method in tabular:
+                per = tabular_seed_values(tabular[method], columns)
+                if not per.empty:
+                    out += _computed(table, label, "", per, list(tabular[method]), columns, seconds_dataset,
+                                     "tabular", note or "run_tabular on the benchmark table (simulated budget)")
+                    continue
+            why = (tabular_notes or {}).get(method or "", "") or note or "not computed here; the paper's number"
+            out += cited_rows(table, label, reported, why)
+            continue
+        runs = row["run"] if isinstance(row["run"], list) else [row["run"]]
+        stop = row.get("stop", "final")
+        for run in runs:
+            variant = run if isinstance(row["run"], list) else ""
+            per = seed_values(run_inputs.get(run, {}), stop, columns)
+            out += _computed(table, label, variant, per, seeds, columns, seconds_dataset, "computed",
+                             note or f"stop: {stop}")
+    df = pd.DataFrame(out, columns=LONG_COLUMNS)
+    df["variant"] = df["variant"].fillna("")
+    return df
+
+
+def wide_table(long: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
+    """One line per (row, variant): `Method`, `<Dataset> valid/test` (mean ± std), `Search (s)`, `n`, `source`.
+    Cited rows carry "†" after the method; `missing` lists seeds without a value."""
+    lines = []
+    order = list(dict.fromkeys(zip(long["row"], long["variant"], long["source"])))
+    datasets = [d for d in dict.fromkeys(long.loc[long["metric"].isin(["valid", "test"]), "dataset"]) if d]
+    for label, variant, source in order:
+        sel = long[(long["row"] == label) & (long["variant"] == variant) & (long["source"] == source)]
+        name = label + (f" [{variant}]" if variant else "") + (f" {CITED_MARK}" if source == "cited" else "")
+        line = {"Method": name}
+        for d in datasets:
+            for m in ("valid", "test"):
+                hit = sel[(sel["dataset"] == d) & (sel["metric"] == m)]
+                line[f"{DATASET_LABELS.get(d, d)} {m}"] = (
+                    format_mean_std(hit["mean"].iloc[0], hit["std"].iloc[0], digits) if len(hit) else "-")
+        hit = sel[sel["metric"] == "search_seconds"]
+        line["Search (s)"] = format_mean_std(hit["mean"].iloc[0], hit["std"].iloc[0], 0) if len(hit) else "-"
+        acc = sel[sel["metric"].isin(["valid", "test"])]
+        if source in ("cited", "benchmark"):
+            line["n"] = source
+        else:
+            line["n"] = f"{int(acc['n'].min()) if len(acc) else 0}/{int(acc['expected'].max()) if len(acc) else 0}"
+        missing = sorted({s for m in acc["missing"] if isinstance(m, str) and m for s in m.split(",")}, key=int)
+        line["missing seeds"] = ",".join(missing)
+        line["source"] = source
+        lines.append(line)
+    return pd.DataFrame(lines)
+
+
+def to_markdown(wide: pd.DataFrame, title: str = "") -> str:
+    cols = list(wide.columns)
+    text = [f"**{title}**", ""] if title else []
+    text.append("| " + " | ".join(cols) + " |")
+    text.append("|" + "|".join("---" for _ in cols) + "|")
+    for rec in wide.astype(str).itertuples(index=False):
+        text.append("| " + " | ".join(v.replace("|", "\\|") for v in rec) + " |")
+    if (wide.get("source") == "cited").any():
+        text += ["", f"{CITED_MARK} cited: the paper's number, not computed here."]
+    return "\n".join(text) + "\n"
+
+
+def _tex(text: str) -> str:
+    for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#"),
+                 ("±", r"$\pm$"), (CITED_MARK, r"$^\dagger$")):
+        text = text.replace(a, b)
+    return text
+
+
+def to_latex(wide: pd.DataFrame, caption: str = "", label: str = "") -> str:
+    cols = [c for c in wide.columns if c not in ("source", "missing seeds")]
+    lines = [r"\begin{table}[t]", r"\centering", r"\small"]
+    if caption:
+        lines.append(r"\caption{" + _tex(caption) + "}")
+    if label:
+        lines.append(r"\label{" + label + "}")
+    lines += [r"\begin{tabular}{l" + "c" * (len(cols) - 1) + "}", r"\toprule",
+              " & ".join(_tex(c) for c in cols) + r" \\", r"\midrule"]
+    for rec in wide[cols].astype(str).itertuples(index=False):
+        lines.append(" & ".join(_tex(v) for v in rec) + r" \\")
+    lines += [r"\bottomrule", r"\end{tabular}"]
+    if (wide.get("source") == "cited").any():
+        lines.append(r"\\[2pt]{\footnotesize $^\dagger$ cited: the paper's number, not computed here.}")
+    lines.append(r"\end{table}")
+    return "\n".join(lines) + "\n"
+
+
+def write_table_files(long: pd.DataFrame, csv: str | os.PathLike, md: str | os.PathLike, tex: str | os.PathLike,
+                      title: str = "", label: str = "") -> pd.DataFrame:
+    from darts_core.runlog import write_table
+
+    write_table(long, csv)
+    wide = wide_table(long)
+    Path(md).write_text(to_markdown(wide, title))
+    Path(tex).write_text(to_latex(wide, title, label))
+    return wide
+
+
+def _search_seconds(run_dir: Path, epoch) -> float:
+    path = run_dir / "metrics.csv"
+    if not path.is_file() or pd.isna(epoch):
+        return float("nan")
+    m = pd.read_csv(path)
+    if "seconds" not in m.columns:
+        return float("nan")
+    return float(m.loc[m["epoch"] <= int(epoch), "seconds"].sum())
+
+
+def stop_accuracies(run_dir: str | os.PathLike, stops: str | os.PathLike | pd.DataFrame,
+                    table: pd.DataFrame | None = None, *, dataset: str | None = None, scratch: Mapping | None = None,
+                    best_metric: str = "cifar10_test") -> pd.DataFrame:
+    """The run's stops table with accuracies and `search_seconds` (the per-run input of `long_table`).
+
+    With a benchmark `table`: darts_core.benchmark.lookup.lookup_stops, plus a `best` row (the epoch whose
+    derived architecture scores highest on `best_metric`, from the whole accuracy curve). Without one
+    (`scratch` = keyword arguments of darts_core.benchmark.scratch.train_arch minus arch/dataset: data_dir,
+    protocol, seed, cache_dir, ...): each distinct stop architecture trained from scratch on `dataset`.
+    """
+    run_dir = Path(run_dir)
+    df = stops.copy() if isinstance(stops, pd.DataFrame) else pd.read_csv(stops)
+    if table is not None:
+        from darts_core.benchmark.lookup import lookup_run, lookup_stops
+
+        curve = lookup_run(run_dir, table)
+        if curve[best_metric].notna().any():
+            best = curve.loc[curve[best_metric].idxmax()]
+            df = pd.concat([df, pd.DataFrame([{"criterion": "best", "epoch": int(best["epoch"]), "arch": best["arch"],
+                                               "met": True, "note": f"highest {best_metric} ever derived"}])],
+                           ignore_index=True)
+        df = lookup_stops(df, table)
+    else:
+        from darts_core.benchmark.scratch import train_arch
+
+        scratch = dict(scratch or {})
+        results = {a: train_arch(a, dataset, **scratch) for a in dict.fromkeys(df["arch"].dropna())}
+        for metric in ("valid", "test"):
+            df[f"{dataset}_{metric}"] = [results[a][f"{metric}_accuracy"] if a in results else float("nan")
+                                         for a in df["arch"]]
+            df[f"{dataset}_{metric}"] = df[f"{dataset}_{metric}"].astype(float)
+    df["search_seconds"] = [_search_seconds(run_dir, e) for e in df["epoch"]]
+    return df

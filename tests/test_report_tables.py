@@ -1,0 +1,112 @@
+"""darts_core.report.tables and .compare: paper tables from per-run stop accuracies, cited rows marked,
+reported versus reproduced with the ±2 std flag."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from darts_core.report.compare import compare, reported_variants
+from darts_core.report.compare import to_markdown as compare_markdown
+from darts_core.report.tables import long_table, to_latex, to_markdown, wide_table, write_table_files
+
+DS = ["cifar10", "cifar100", "ImageNet16-120"]
+
+
+def _stop_lookup(path, acc, criterion="final", seconds=100.0):
+    row = {"criterion": criterion, "epoch": 50, "arch": "|skip_connect~0|", "met": True, "note": ""}
+    row.update({f"{d}_{m}": acc for d in DS for m in ("valid", "test")})
+    row["search_seconds"] = seconds
+    pd.DataFrame([row]).to_csv(path, index=False)
+    return str(path)
+
+
+def _reported():
+    rows = []
+    for d in DS:
+        for m in ("valid", "test"):
+            rows.append(dict(table="table1", row="DARTS-V1", variant="", dataset=d, metric=m, mean=54.30, std=0.0))
+            rows.append(dict(table="table1", row="SETN", variant="", dataset=d, metric=m, mean=86.19, std=4.63))
+            rows.append(dict(table="table1", row="REA", variant="", dataset=d, metric=m, mean=93.92, std=0.30))
+            rows.append(dict(table="table3", row="SS-DARTS", variant="w_lr=0.009", dataset=d, metric=m, mean=92.0,
+                             std=1.0))
+    return pd.DataFrame(rows)
+
+
+SPEC = {"rows": [{"label": "DARTS-V1", "run": "darts-v1"}, {"label": "SETN", "cited": True},
+                 {"label": "REA", "cited": True}]}
+
+
+def test_long_table_computed_cited_missing(tmp_path):
+    runs = {"darts-v1": {0: _stop_lookup(tmp_path / "a.csv", 54.30), 1: _stop_lookup(tmp_path / "b.csv", 54.30),
+                         2: str(tmp_path / "absent.csv")}}
+    long = long_table("table1", SPEC, [0, 1, 2], DS, runs, reported=_reported())
+    v1 = long[(long["row"] == "DARTS-V1") & (long["metric"] == "test") & (long["dataset"] == "cifar10")].iloc[0]
+    assert v1["source"] == "computed" and v1["mean"] == pytest.approx(54.30) and v1["std"] == 0.0
+    assert v1["n"] == 2 and v1["expected"] == 3 and v1["missing"] == "2"
+    setn = long[long["row"] == "SETN"]
+    assert (setn["source"] == "cited").all() and len(setn) == 6
+    wide = wide_table(long)
+    assert wide.loc[wide["Method"] == "DARTS-V1", "n"].item() == "2/3"
+    assert wide.loc[wide["Method"] == "DARTS-V1", "missing seeds"].item() == "2"
+    assert wide.loc[wide["Method"] == "SETN †", "source"].item() == "cited"
+    md = to_markdown(wide, "Table 1")
+    assert "SETN †" in md and "54.30 ± 0.00" in md and "† cited" in md
+    tex = to_latex(wide, "Table 1", "tab:1")
+    assert r"$\pm$" in tex and r"SETN $^\dagger$" in tex and r"\begin{tabular}" in tex
+
+
+def test_tabular_rows_are_computed_when_present(tmp_path):
+    res = {}
+    for seed, acc in ((0, 93.5), (1, 94.0)):
+        p = tmp_path / f"rea{seed}.json"
+        p.write_text(json.dumps({"accuracy": {f"{d}_{m}": acc for d in DS for m in ("valid", "test")}}))
+        res[seed] = str(p)
+    long = long_table("table1", SPEC, [0], DS, {}, reported=_reported(), tabular={"rea": res})
+    rea = long[(long["row"] == "REA") & (long["metric"] == "test") & (long["dataset"] == "cifar10")].iloc[0]
+    assert rea["source"] == "tabular" and rea["mean"] == pytest.approx(93.75) and rea["n"] == 2
+
+
+def test_stop_and_run_list_variants(tmp_path):
+    spec = {"rows": [{"label": "SS-DARTS", "run": ["w_lr0.003", "w_lr0.009"], "stop": "ss_residual:nor_conv_3x3"}]}
+    runs = {r: {0: _stop_lookup(tmp_path / f"{r}.csv", 92.5, criterion="ss_residual:nor_conv_3x3")}
+            for r in ("w_lr0.003", "w_lr0.009")}
+    long = long_table("table3", spec, [0], DS, runs, reported=_reported())
+    assert set(long["variant"]) == {"w_lr0.003", "w_lr0.009"}
+    # a seed whose stops table lacks the criterion counts as missing
+    long2 = long_table("table3", {"rows": [{"label": "X", "run": "w_lr0.003", "stop": "darts+_sc:2"}]}, [0], DS, runs,
+                       reported=_reported())
+    assert (long2["n"] == 0).all() and (long2["missing"] == "0").all()
+
+
+def test_compare_flags(tmp_path):
+    runs = {"darts-v1": {0: _stop_lookup(tmp_path / "a.csv", 54.30)}}
+    long = long_table("table1", SPEC, [0], DS, runs, reported=_reported())
+    cmp = compare(long, _reported())
+    assert set(cmp["row"]) == {"DARTS-V1"}  # cited rows are not compared
+    assert cmp["within_2std"].all() and (cmp["difference"].abs() < 1e-9).all()
+    # a reproduced value outside mean ± 2 std
+    long.loc[long["row"] == "DARTS-V1", ["mean", "std"]] = [60.0, 1.0]
+    cmp = compare(long, _reported())
+    assert not cmp["within_2std"].any() and cmp["difference"].iloc[0] == pytest.approx(5.7)
+    long.loc[long["row"] == "DARTS-V1", ["mean", "std"]] = [56.0, 1.0]  # |1.7| <= 2
+    assert compare(long, _reported())["within_2std"].all()
+    assert "| DARTS-V1 |" in compare_markdown(compare(long, _reported()))
+
+
+def test_compare_variants_and_missing_values(tmp_path):
+    assert reported_variants("es-w_lr0.015") == ["w_lr=0.015"]
+    assert reported_variants("") == ["", "standard-201"]
+    spec = {"rows": [{"label": "SS-DARTS", "run": ["w_lr0.009"], "stop": "final"}]}
+    long = long_table("table3", spec, [0, 1], DS, {"w_lr0.009": {}}, reported=_reported())
+    cmp = compare(long, _reported())
+    assert len(cmp) == 6 and cmp["within_2std"].isna().all() and (cmp["missing"] == "0,1").all()
+
+
+def test_write_files(tmp_path):
+    runs = {"darts-v1": {0: _stop_lookup(tmp_path / "a.csv", 54.30)}}
+    long = long_table("table1", SPEC, [0], DS, runs, reported=_reported())
+    write_table_files(long, tmp_path / "t.csv", tmp_path / "t.md", tmp_path / "t.tex", "Table 1", "tab:t1")
+    back = pd.read_csv(tmp_path / "t.csv")
+    assert set(back["source"]) == {"computed", "cited"}
+    assert (tmp_path / "t.md").read_text().startswith("**Table 1**")
