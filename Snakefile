@@ -31,12 +31,15 @@ localrules:
     manifest,
     lookup,
     figure,
+    genotype,
+    retrain_summary,
 
 
 include: "workflow/rules/search.smk"
 include: "workflow/rules/analysis.smk"
 include: "workflow/rules/benchmark.smk"
 include: "workflow/rules/figures.smk"
+include: "workflow/rules/retrain.smk"
 
 
 rule all:

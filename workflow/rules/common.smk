@@ -273,14 +273,167 @@ def check_study(config, methods, spaces):
                     raise StudyConfigError(
                         f"{key}: experiment {exp_name!r} has no run {run!r}"
                     )
-    return config
+    return check_retrain(config)
 
 
 def final_outputs(config):
     """What `snakemake` builds: every experiment's manifest (all its searches and magnitude tables) and
-    the figures of the kinds built so far. Tables and Hessian figures join when their rules exist.
+    the figures of the kinds built so far, and the retrain summaries (Tables 4-5 inputs). Tables and Hessian
+    figures join when their rules exist.
     """
     targets = [MANIFEST.format(experiment=e) for e in config["experiments"]]
     for figure in figures_of_kind(config, FIGURE_PRODUCT):
         targets += [FIGURE.format(figure=figure, ext=ext) for ext in ("png", "pdf")]
-    return targets
+    return targets + retrain_summaries(config)
+
+
+# ---- retraining from scratch (Tables 4 and 5; rules in workflow/rules/retrain.smk) ----------------------
+# One retrain job = (search run, stop criterion, search seed) x (dataset, protocol, retrain seed), under
+RETRAIN_RUN_KEY = "{experiment}/{space}-{dataset}/{method}/{run}/{criterion}"
+RETRAIN_BASE = (
+    "results/{experiment}/retrain/{space}-{dataset}/{method}/{run}/{criterion}"
+)
+GENOTYPE = RETRAIN_BASE + "/search{seed}/genotype.json"
+RETRAIN_DIR = RETRAIN_BASE + "/search{seed}/{rdataset}-{protocol}/seed{rseed}"
+RETRAIN_KEY = RETRAIN_RUN_KEY + "/search{seed}/{rdataset}-{protocol}/seed{rseed}"
+# the tidy table of one (run, criterion, dataset, protocol): every search seed x retrain seed
+RETRAIN_SUMMARY = RETRAIN_BASE + "/{rdataset}-{protocol}.csv"
+RETRAIN_DATASETS = ("cifar10", "cifar100", "digits", "imagenet")
+RETRAIN_DEFAULTS = {"gpus": 1, "threads": 8, "mem_mb": 32000, "minutes_per_epoch": 4}
+
+
+def criterion_slug(criterion):
+    """A stop criterion as a path segment / wildcard value: ss_residual:sep_conv_5x5 ->
+    ss_residual-sep_conv_5x5, darts+_sc:2 -> dartsplus_sc-2, ss_peak:op@normal -> ss_peak-op.normal.
+    """
+    return criterion.replace("+", "plus").replace(":", "-").replace("@", ".")
+
+
+def retrain_criteria(config):
+    """{slug: criterion} of every stop criterion of the config (the `criterion` wildcard's values)."""
+    return {
+        criterion_slug(c): c
+        for crits in config.get("stop_criteria", {}).values()
+        for c in ["final", *crits]
+    }
+
+
+def retrain_specs(config):
+    """One dict per (retrain entry, search run, criterion, search dataset): the names of the retrain
+    paths (`names`, without seed/rseed), the search seeds and retrain seeds, and the entry's settings.
+    """
+    out = []
+    for name, entry in config.get("retrain", {}).items():
+        exp_name = entry["experiment"]
+        exp = config["experiments"][exp_name]
+        runs = entry.get("runs") or list(exp["runs"])
+        for run in runs:
+            home_exp, home_run = home_of(config, exp_name, run)
+            home = config["experiments"][home_exp]
+            spec = home["runs"][home_run]
+            if spec.get("status") == "cited":
+                continue
+            for dataset in exp["datasets"]:
+                for criterion in entry["criteria"]:
+                    out.append(
+                        dict(
+                            entry=name,
+                            names=dict(
+                                experiment=home_exp,
+                                space=home["space"],
+                                dataset=dataset,
+                                method=spec["method"],
+                                run=home_run,
+                                criterion=criterion_slug(criterion),
+                                rdataset=entry["dataset"],
+                                protocol=entry["protocol"],
+                            ),
+                            criterion=criterion,
+                            search_seeds=list(
+                                entry.get("search_seeds") or exp["seeds"]
+                            ),
+                            seeds=list(entry.get("seeds", [0])),
+                            settings={**RETRAIN_DEFAULTS, **entry},
+                        )
+                    )
+    return out
+
+
+def retrain_spec(config, w):
+    """The retrain spec of a job's wildcards (experiment, space, dataset, method, run, criterion, rdataset,
+    protocol)."""
+    for spec in retrain_specs(config):
+        if all(getattr(w, k) == v for k, v in spec["names"].items()):
+            return spec
+    raise StudyConfigError(f"no retrain entry of the config for {dict(w.items())}")
+
+
+def retrain_summaries(config, entries=None):
+    """The summary CSV of every retrain entry's (run, criterion), in config order (rule all's inputs)."""
+    paths = [
+        RETRAIN_SUMMARY.format(**s["names"])
+        for s in retrain_specs(config)
+        if entries is None or s["entry"] in entries
+    ]
+    return list(dict.fromkeys(paths))
+
+
+def retrain_results(config, w):
+    """results.json of every search seed x retrain seed of one (run, criterion, dataset, protocol)."""
+    spec = retrain_spec(config, w)
+    return [
+        f"{RETRAIN_DIR}/results.json".format(**spec["names"], seed=s, rseed=r)
+        for s in spec["search_seeds"]
+        for r in spec["seeds"]
+    ]
+
+
+def retrain_epochs(config, w):
+    """Training epochs of a retrain job: the protocol preset's, or the entry's `overrides.epochs`."""
+    from darts_core.train.protocols import get_protocol
+
+    spec = retrain_spec(config, w)
+    return get_protocol(w.protocol, **spec["settings"].get("overrides", {})).epochs
+
+
+def retrain_minutes(config, w):
+    """Slurm time limit of a retrain job: 1.5 x epochs x the entry's minutes per epoch + 10 minutes (an
+    interrupted job resumes from its checkpoint when resubmitted)."""
+    per_epoch = retrain_spec(config, w)["settings"]["minutes_per_epoch"]
+    return int(math.ceil(1.5 * retrain_epochs(config, w) * per_epoch)) + 10
+
+
+def check_retrain(config):
+    """Cross-references of the `retrain` section: experiments, runs, criteria of stop_criteria, DARTS-space
+    searches, seeds the experiment searches. Returns the config."""
+    for name, entry in config.get("retrain", {}).items():
+        where = f"retrain.{name}"
+        exp_name = entry["experiment"]
+        if exp_name not in config["experiments"]:
+            raise StudyConfigError(f"{where}.experiment: no experiment {exp_name!r}")
+        exp = config["experiments"][exp_name]
+        if exp["space"] == "nb201":
+            raise StudyConfigError(
+                f"{where}.experiment: {exp_name!r} searches NAS-Bench-201 (look-ups, no retraining)"
+            )
+        for run in entry.get("runs") or []:
+            if run not in exp["runs"]:
+                raise StudyConfigError(
+                    f"{where}.runs: experiment {exp_name!r} has no run {run!r}"
+                )
+        known = ("final", *config.get("stop_criteria", {}).get(exp["space"], []))
+        for criterion in entry["criteria"]:
+            if criterion not in known:
+                raise StudyConfigError(
+                    f"{where}.criteria: {criterion!r} is not in stop_criteria.{exp['space']}"
+                )
+        for seed in entry.get("search_seeds") or []:
+            if seed not in exp["seeds"]:
+                raise StudyConfigError(
+                    f"{where}.search_seeds: {exp_name!r} does not search seed {seed}"
+                )
+        if (entry["dataset"] == "imagenet") != ("imagenet" in entry["protocol"]):
+            raise StudyConfigError(
+                f"{where}.protocol: {entry['protocol']!r} does not train on {entry['dataset']!r}"
+            )
+    return config

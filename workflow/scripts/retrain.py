@@ -1,0 +1,47 @@
+"""One architecture trained from scratch (rules `retrain`, `retrain_imagenet`): the genotype a stop
+criterion picked, the protocol preset plus the config's overrides, one retrain seed. Resumes from the
+checkpoint.pt of an interrupted run; writes results.json and metrics.csv."""
+
+import contextlib
+import json
+import sys
+from pathlib import Path
+
+from darts_core.errors import DartsCoreError
+from darts_core.gpu import claim_gpu
+
+sys.stderr = sys.stdout = open(snakemake.log[0], "a", buffering=1)
+w = snakemake.wildcards
+data = Path(snakemake.params.data)
+if w.rdataset == "imagenet" and not (data / "train").is_dir():
+    raise DartsCoreError(
+        f"ImageNet folder {data} not found or without train/ (config paths.imagenet: a folder with "
+        "train/<class>/*.JPEG and val/<class>/*.JPEG); Table 5 needs it"
+    )
+compute = snakemake.config["compute"]
+device = compute["device"]
+with claim_gpu() if device == "cuda" else contextlib.nullcontext():
+    import torch
+
+    from darts_core.spaces import darts
+    from darts_core.train.protocols import get_protocol
+    from darts_core.train.retrain import retrain
+
+    torch.set_num_threads(snakemake.threads)
+    picked = json.loads(Path(snakemake.input[0]).read_text())
+    cfg = get_protocol(
+        w.protocol, **{"num_workers": compute["workers"], **snakemake.params.overrides}
+    )
+    print(f"{picked['criterion']} epoch {picked['epoch']}: {picked['genotype']}")
+    print(f"protocol {cfg}")
+    res = retrain(
+        darts.parse_genotype(picked["genotype"]),
+        w.rdataset,
+        cfg,
+        Path(snakemake.output.results).parent,
+        data_dir=str(data),
+        seed=int(w.rseed),
+        device=device,
+        allow_download=snakemake.config["paths"]["download"],
+    )
+    print(json.dumps({k: res[k] for k in ("params_m", "epochs", "test_error", "top5_error")}))
