@@ -99,12 +99,18 @@ def test_darts_space_registered_with_its_preset(tmp_path):
     net = space_factory("s2")(resolve_config({"preset": "darts-space", "space": "s2", "channels": 2, "num_cells": 3}),
                               10, (3, 8, 8))
     assert net.alphas_normal.shape == (14, 2)  # S2: skip_connect, sep_conv_3x3
-    # a real (tiny) search in the DARTS space with scheduled drop path
-    cfg = resolve_config({"preset": "darts-space", "dataset": "digits", "epochs": 2, "channels": 2, "num_cells": 3,
-                          "batch_size": 256, "device": "cpu", "drop_path_prob": 0.2, "cutout_length": 4})
+    # the schedule reaches the DARTS-space supernet's drop path
+    from darts_core.data.loaders import search_loaders
+
+    sched = resolve_config({"preset": "darts-space", "space": "s2", "drop_path_prob": 0.2, "epochs": 3})
+    regularisation.begin_epoch(sched, net, search_loaders("digits", "data", 64, 0, 0)[0], 2)
+    assert net.drop_path_prob == pytest.approx(0.2)
+    # a real (tiny) search in the DARTS space from the registry and the preset
+    cfg = resolve_config({"preset": "darts-space", "dataset": "digits", "epochs": 1, "channels": 2, "num_cells": 3,
+                          "batch_size": 750, "device": "cpu"})
     out = run_search(cfg, tmp_path / "run")
     alphas = runlog.read_alphas(out / runlog.ALPHAS)
-    assert set(alphas["cell"]) == {"normal", "reduce"} and alphas["epoch"].max() == 2
+    assert set(alphas["cell"]) == {"normal", "reduce"} and alphas["epoch"].max() == 1
 
 
 @pytest.mark.parametrize("preset", ["gaea", "drnas", "gdas", "rsps"])
