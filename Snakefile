@@ -33,6 +33,9 @@ localrules:
     figure,
     genotype,
     retrain_summary,
+    paper_table,
+    op_distribution,
+    hessian_figure,
 
 
 include: "workflow/rules/search.smk"
@@ -40,9 +43,11 @@ include: "workflow/rules/analysis.smk"
 include: "workflow/rules/benchmark.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/retrain.smk"
+include: "workflow/rules/tables.smk"
 
 
 rule all:
     default_target: True
     input:
         final_outputs(config),
+        table_outputs(config),
