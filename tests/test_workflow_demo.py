@@ -27,6 +27,8 @@ def tiny_study() -> dict:
     demo["runs"] = {"ex-darts": demo["runs"]["ex-darts"]}
     cfg["experiments"] = {"demo": demo}  # without the other methods' demo experiment
     cfg["figures"] = {"tiny_magnitudes": {"kind": "magnitudes", "experiment": "demo", "runs": ["ex-darts"]}}
+    cfg["tables"] = {"tiny_table": {"experiment": "demo", "rows": [{"label": "EX-DARTS", "run": "ex-darts"},
+                                                                   {"label": "optimal", "cited": True}]}}
     return cfg
 
 
@@ -64,6 +66,12 @@ def test_tiny_demo_runs_end_to_end(tmp_path):
     assert manifest["dir"].tolist() == ["results/demo/runs/nb201-digits/darts-v1/ex-darts/seed0"]
     for ext in ("png", "pdf"):
         assert (tmp_path / f"results/figures/tiny_magnitudes.{ext}").stat().st_size > 1000
+    # the table: the final architecture trained from scratch on digits, the cited row marked
+    table = pd.read_csv(tmp_path / "results/tables/tiny_table.csv")
+    ours = table[(table["row"] == "EX-DARTS") & (table["metric"] == "test")]
+    assert ours["source"].tolist() == ["computed"] and ours["n"].tolist() == [1] and 0 < ours["mean"].item() <= 100
+    assert set(table.loc[table["row"] == "optimal", "source"]) == {"cited"}
+    assert "optimal †" in (tmp_path / "results/tables/tiny_table.md").read_text()
     assert (tmp_path / "results/logs/search/demo/nb201-digits/darts-v1/ex-darts/seed0.log").is_file()
     assert (tmp_path / "results/benchmarks/search/demo/nb201-digits/darts-v1/ex-darts/seed0.tsv").is_file()
 
