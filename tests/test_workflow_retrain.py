@@ -1,0 +1,234 @@
+"""Retraining from scratch (workflow/rules/retrain.smk, Tables 4 and 5): the paper config plans a genotype
+pick, GPU retrain jobs with day-long time limits and a tidy summary per (run, criterion); a tiny real run
+on digits goes stops.csv -> genotype.json -> results.json -> summary CSV through Snakemake."""
+
+from __future__ import annotations
+
+import copy
+import re
+import subprocess
+import sys
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+import yaml
+
+REPO = Path(__file__).resolve().parents[1]
+SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+COMMON = REPO / "workflow" / "rules" / "common.smk"
+SUMMARY_COLUMNS = ["experiment", "run", "criterion", "search_seed", "retrain_seed", "params_m", "test_error",
+                   "top1_error", "top5_error"]
+
+
+def snakemake(*args: str, cwd: Path) -> subprocess.CompletedProcess:
+    cmd = [SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(cwd), *args]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+
+
+def planned_jobs(text: str) -> list[dict]:
+    jobs = []
+    for block in re.split(r"\n(?=rule \w+:\n)", text):
+        head = re.match(r"rule (\w+):\n", block)
+        if not head:
+            continue
+        job = {"rule": head.group(1)}
+        for key in ("wildcards", "resources", "output"):
+            m = re.search(rf"^\s+{key}: (.*)$", block, re.M)
+            if key == "output":
+                job[key] = m.group(1).split(", ") if m else []
+            else:
+                job[key] = dict(kv.split("=", 1) for kv in m.group(1).split(", ")) if m else {}
+        jobs.append(job)
+    return jobs
+
+
+@pytest.fixture(scope="module")
+def common():
+    namespace: dict = {}
+    exec(compile(COMMON.read_text(), str(COMMON), "exec"), namespace)
+    return SimpleNamespace(**namespace)
+
+
+@pytest.fixture()
+def paper():
+    return yaml.safe_load((REPO / "config.yaml").read_text())
+
+
+@pytest.fixture(scope="module")
+def paper_plan(tmp_path_factory) -> list[dict]:
+    proc = snakemake("-n", "--configfile", str(REPO / "config.yaml"), cwd=tmp_path_factory.mktemp("paper"))
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    return planned_jobs(proc.stdout)
+
+
+# ---- helpers (plain Python) ---------------------------------------------------------------------------
+
+
+def test_criterion_slugs_are_safe_wildcard_values(common):
+    assert common.criterion_slug("ss_residual:sep_conv_5x5") == "ss_residual-sep_conv_5x5"
+    assert common.criterion_slug("darts+_rt:10") == "dartsplus_rt-10"
+    assert common.criterion_slug("ss_peak:nor_conv_3x3@normal") == "ss_peak-nor_conv_3x3.normal"
+    slugs = common.retrain_criteria({"stop_criteria": {"darts": ["darts+_sc:2", "ss_residual:dil_conv_3x3"]}})
+    assert slugs == {"final": "final", "dartsplus_sc-2": "darts+_sc:2", "ss_residual-dil_conv_3x3": "ss_residual:dil_conv_3x3"}
+    assert all(re.fullmatch(r"[A-Za-z0-9_.-]+", s) for s in slugs)
+
+
+def test_paper_retrains_the_table4_and_table5_cells(common, paper):
+    specs = common.retrain_specs(common.check_study(paper, *common.implemented()))
+    cifar = [s for s in specs if s["entry"] == "table4_cifar10"]
+    imagenet = [s for s in specs if s["entry"] == "table5_imagenet"]
+    table = lambda name: {r["stop"] for r in paper["tables"][name]["rows"] if "stop" in r}  # noqa: E731
+    assert {s["criterion"] for s in cifar} == table("table4")
+    assert {s["criterion"] for s in imagenet} == table("table5")
+    for s in cifar:
+        assert s["names"]["space"] == "darts" and s["names"]["protocol"] == "drnas-cifar"
+        assert len(s["seeds"]) >= 3
+    assert {s["names"]["protocol"] for s in imagenet} == {"drnas-imagenet"}
+
+
+def test_adding_a_criterion_adds_jobs(common, paper):
+    before = common.retrain_summaries(paper, ["table4_cifar10"])
+    more = copy.deepcopy(paper)
+    more["retrain"]["table4_cifar10"]["criteria"].append("darts+_sc:2")
+    after = common.retrain_summaries(common.check_retrain(more), ["table4_cifar10"])
+    assert len(after) == len(before) + 1
+    assert after[-1].endswith("/ss-darts/dartsplus_sc-2/cifar10-drnas-cifar.csv")
+
+
+@pytest.mark.parametrize(
+    "key, value, words",
+    [
+        ("criteria", ["ss_residual:nor_conv_3x3"], "not in stop_criteria.darts"),
+        ("experiment", "table1", "NAS-Bench-201"),
+        ("search_seeds", [7], "does not search seed 7"),
+        ("protocol", "drnas-imagenet", "does not train on 'cifar10'"),
+    ],
+)
+def test_bad_retrain_entries_name_the_key(common, paper, key, value, words):
+    paper["retrain"]["table4_cifar10"][key] = value
+    with pytest.raises(common.StudyConfigError, match=re.escape(words)):
+        common.check_retrain(paper)
+
+
+# ---- dry run of the paper config ----------------------------------------------------------------------
+
+
+@pytest.mark.workflow
+def test_paper_dag_searches_the_darts_space_then_stops_and_picks_genotypes(paper_plan):
+    darts = [j for j in paper_plan if j["rule"] == "search" and j["wildcards"].get("space") == "darts"]
+    assert len(darts) == 5 and {j["wildcards"]["run"] for j in darts} == {"ss-darts"}
+    stops = [j for j in paper_plan if j["rule"] == "stops" and j["wildcards"].get("space") == "darts"]
+    assert len(stops) == 5
+    picks = {j["wildcards"]["criterion"] for j in paper_plan if j["rule"] == "genotype"}
+    assert picks == {f"ss_residual-{op}" for op in ("sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5")}
+
+
+@pytest.mark.workflow
+def test_paper_retrain_jobs_per_criterion_take_a_gpu_for_over_a_day(paper_plan, paper):
+    entry = paper["retrain"]["table4_cifar10"]
+    jobs = [j for j in paper_plan if j["rule"] == "retrain"]
+    per_criterion = {}
+    for j in jobs:
+        per_criterion.setdefault(j["wildcards"]["criterion"], []).append(j)
+        assert j["wildcards"]["protocol"] == "drnas-cifar" and j["wildcards"]["rdataset"] == "cifar10"
+        assert j["resources"]["gpu"] == "1"
+        assert int(j["resources"]["runtime"]) >= 24 * 60  # 600 epochs: over a day on one GPU
+        assert int(j["resources"]["mem_mb"]) >= 8000
+        assert j["output"][0].startswith("results/table4/retrain/darts-cifar10/darts-v1/ss-darts/")
+    want = len(entry["search_seeds"]) * len(entry["seeds"])
+    assert {c: len(v) for c, v in per_criterion.items()} == {
+        c.replace(":", "-"): want for c in entry["criteria"]
+    }
+
+
+@pytest.mark.workflow
+def test_paper_imagenet_transfer_is_planned_without_the_folder(paper_plan, paper):
+    jobs = [j for j in paper_plan if j["rule"] == "retrain_imagenet"]
+    assert {j["wildcards"]["criterion"] for j in jobs} == {"ss_residual-dil_conv_5x5", "ss_residual-sep_conv_5x5"}
+    assert not Path(paper["paths"]["imagenet"]).is_absolute()
+    for j in jobs:
+        assert j["resources"]["gpu"] == "1" and int(j["resources"]["runtime"]) >= 24 * 60
+        assert j["wildcards"]["protocol"] in ("drnas-imagenet", "darts-imagenet")
+
+
+@pytest.mark.workflow
+def test_paper_table_inputs_are_the_summaries(paper_plan, common, paper):
+    summaries = [o for j in paper_plan if j["rule"] == "retrain_summary" for o in j["output"]]
+    assert sorted(summaries) == sorted(common.retrain_summaries(paper))
+    assert len([s for s in summaries if s.endswith("cifar10-drnas-cifar.csv")]) == 4
+    assert len([s for s in summaries if s.endswith("imagenet-drnas-imagenet.csv")]) == 2
+
+
+# ---- a tiny real run on digits ------------------------------------------------------------------------
+
+TINY = {
+    "study": "tiny-retrain",
+    "paths": {"imagenet": "no-such-imagenet"},
+    "compute": {"device": "cpu", "gpus_per_search": 0, "threads_per_search": 1, "workers": 0,
+                "mem_mb_per_search": 1000, "minutes_per_epoch": {"default": 1}},
+    "stop_criteria": {"darts": ["final", "ss_residual:sep_conv_3x3"]},
+    "experiments": {"tiny": {"title": "tiny", "paper": "Tables 4-5 in miniature", "space": "darts",
+                             "datasets": ["digits"], "seeds": [0],
+                             "runs": {"ss-darts": {"method": "darts-v1", "preset": "darts-space", "epochs": 2,
+                                                   "channels": 4, "num_cells": 4}}}},
+    "retrain": {
+        "digits": {"experiment": "tiny", "criteria": ["ss_residual:sep_conv_3x3"], "seeds": [0],
+                   "dataset": "digits", "protocol": "demo", "overrides": {"epochs": 1, "layers": 3},
+                   "minutes_per_epoch": 1, "gpus": 0, "threads": 1, "mem_mb": 1000},
+        "imagenet": {"experiment": "tiny", "criteria": ["ss_residual:sep_conv_3x3"], "seeds": [0],
+                     "dataset": "imagenet", "protocol": "darts-imagenet", "gpus": 0, "threads": 1, "mem_mb": 1000},
+    },
+}
+RUN = "results/tiny/runs/darts-digits/darts-v1/ss-darts/seed0"
+BASE = "results/tiny/retrain/darts-digits/darts-v1/ss-darts/ss_residual-sep_conv_3x3"
+
+
+@pytest.fixture()
+def tiny(tmp_path):
+    """A finished (fake) search: genotypes.csv and stops.csv of two epochs, so only the retrain rules run."""
+    from darts_core.spaces import darts
+
+    (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(TINY))
+    run = tmp_path / RUN
+    run.mkdir(parents=True)
+    archs = [darts.genotype_string(darts.published(n)) for n in ("DARTS_V1", "DARTS_V2")]
+    for name in ("alphas.parquet", "metrics.csv", "run.json"):
+        (run / name).write_text("")
+    pd.DataFrame({"epoch": [0, 1], "arch": archs}).to_csv(run / "genotypes.csv", index=False)
+    pd.DataFrame({"criterion": ["final", "ss_residual:sep_conv_3x3"], "epoch": [1, 0], "arch": [archs[1], archs[0]],
+                  "met": [True, True], "note": ["", "peak of sep_conv_3x3 at epoch 0"]}).to_csv(run / "stops.csv", index=False)
+    return tmp_path, archs
+
+
+@pytest.mark.workflow
+def test_tiny_retrain_on_digits_writes_the_summary(tiny):
+    cwd, archs = tiny
+    target = f"{BASE}/digits-demo.csv"
+    proc = snakemake("--configfile", str(cwd / "tiny.yaml"), "--replace-workflow-config", "--cores", "1",
+                     target, cwd=cwd)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert "rule search:" not in proc.stderr  # the search was taken as finished
+    picked = yaml.safe_load((cwd / BASE / "search0" / "genotype.json").read_text())
+    assert picked["epoch"] == 0 and picked["genotype"] == archs[0]
+    assert (cwd / BASE / "search0/digits-demo/seed0/metrics.csv").is_file()
+    df = pd.read_csv(cwd / target)
+    assert list(df.columns[: len(SUMMARY_COLUMNS)]) == SUMMARY_COLUMNS
+    row = df.iloc[0]
+    assert (row["experiment"], row["run"], row["criterion"]) == ("tiny", "ss-darts", "ss_residual:sep_conv_3x3")
+    assert (row["search_seed"], row["retrain_seed"], row["epochs"], row["stop_epoch"]) == (0, 0, 1, 0)
+    assert 0 < row["params_m"] < 1 and 0 <= row["test_error"] <= 100
+    assert row["top1_error"] == row["test_error"] and row["top5_error"] <= row["top1_error"]
+
+
+@pytest.mark.workflow
+def test_imagenet_job_fails_clearly_without_the_folder(tiny):
+    cwd, _ = tiny
+    target = f"{BASE}/search0/imagenet-darts-imagenet/seed0/results.json"
+    proc = snakemake("--configfile", str(cwd / "tiny.yaml"), "--replace-workflow-config", "--cores", "1",
+                     target, cwd=cwd)
+    assert proc.returncode != 0
+    log = cwd / "results/logs/retrain/tiny/darts-digits/darts-v1/ss-darts/ss_residual-sep_conv_3x3/search0"
+    text = (log / "imagenet-darts-imagenet/seed0.log").read_text()
+    assert "ImageNet folder no-such-imagenet not found" in text and "paths.imagenet" in text
