@@ -288,16 +288,18 @@ def final_outputs(config):
 
 
 # ---- retraining from scratch (Tables 4 and 5; rules in workflow/rules/retrain.smk) ----------------------
-# One retrain job = (search run, stop criterion, search seed) x (dataset, protocol, retrain seed), under
+# One retrain job = (search run, stop criterion, search seed) x (dataset, protocol, retrain seed):
 RETRAIN_RUN_KEY = "{experiment}/{space}-{dataset}/{method}/{run}/{criterion}"
 RETRAIN_BASE = (
     "results/{experiment}/retrain/{space}-{dataset}/{method}/{run}/{criterion}"
 )
-GENOTYPE = RETRAIN_BASE + "/search{seed}/genotype.json"
-RETRAIN_DIR = RETRAIN_BASE + "/search{seed}/{rdataset}-{protocol}/seed{rseed}"
-RETRAIN_KEY = RETRAIN_RUN_KEY + "/search{seed}/{rdataset}-{protocol}/seed{rseed}"
+GENOTYPE = f"{RETRAIN_BASE}/search{{seed}}/genotype.json"
+RETRAIN_DIR = f"{RETRAIN_BASE}/search{{seed}}/{{rdataset}}-{{protocol}}/seed{{rseed}}"
+RETRAIN_KEY = (
+    f"{RETRAIN_RUN_KEY}/search{{seed}}/{{rdataset}}-{{protocol}}/seed{{rseed}}"
+)
 # the tidy table of one (run, criterion, dataset, protocol): every search seed x retrain seed
-RETRAIN_SUMMARY = RETRAIN_BASE + "/{rdataset}-{protocol}.csv"
+RETRAIN_SUMMARY = f"{RETRAIN_BASE}/{{rdataset}}-{{protocol}}.csv"
 RETRAIN_DATASETS = ("cifar10", "cifar100", "digits", "imagenet")
 RETRAIN_DEFAULTS = {"gpus": 1, "threads": 8, "mem_mb": 32000, "minutes_per_epoch": 4}
 
