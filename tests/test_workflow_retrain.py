@@ -232,3 +232,17 @@ def test_imagenet_job_fails_clearly_without_the_folder(tiny):
     log = cwd / "results/logs/retrain/tiny/darts-digits/darts-v1/ss-darts/ss_residual-sep_conv_3x3/search0"
     text = (log / "imagenet-darts-imagenet/seed0.log").read_text()
     assert "ImageNet folder no-such-imagenet not found" in text and "paths.imagenet" in text
+
+
+def test_each_table4_and_table5_row_has_its_summary(common, paper):
+    for table, rdataset, protocol in (("table4", "cifar10", "drnas-cifar"), ("table5", "imagenet", "drnas-imagenet")):
+        spec = paper["tables"][table]
+        for row in spec["rows"]:
+            if row.get("cited"):
+                continue
+            paths = common.retrain_summary_of(paper, spec["experiment"], row["run"], row["stop"], rdataset)
+            slug = row["stop"].replace(":", "-")
+            assert paths == [
+                f"results/table4/retrain/darts-cifar10/darts-v1/ss-darts/{slug}/{rdataset}-{protocol}.csv"
+            ]
+    assert common.retrain_summary_of(paper, "table4", "ss-darts", "final", "cifar10") == []

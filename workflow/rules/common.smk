@@ -439,3 +439,19 @@ def check_retrain(config):
                 f"{where}.protocol: {entry['protocol']!r} does not train on {entry['dataset']!r}"
             )
     return config
+
+
+def retrain_summary_of(config, experiment, run, criterion, rdataset):
+    """The summary CSVs of one table row: `run` of `experiment` at stop `criterion` (the config's name),
+    trained on `rdataset` (Table 4: cifar10, Table 5: imagenet); [] when no retrain entry covers it.
+    """
+    home = home_of(config, experiment, run)
+    return list(
+        dict.fromkeys(
+            RETRAIN_SUMMARY.format(**s["names"])
+            for s in retrain_specs(config)
+            if (s["names"]["experiment"], s["names"]["run"]) == home
+            and s["criterion"] == criterion
+            and s["names"]["rdataset"] == rdataset
+        )
+    )
