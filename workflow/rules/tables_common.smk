@@ -11,7 +11,7 @@ TABULAR_METHODS = {"REA": "rea", "RS": "rs", "REINFORCE": "reinforce", "BOHB": "
 HAVE_BOHB = importlib.util.find_spec("hpbandster") is not None
 # the train-from-scratch protocol of datasets without a benchmark table (the digits demo): small and quick
 SCRATCH_PROTOCOL = {
-    "epochs": 5,
+    "epochs": 3,
     "channels": 8,
     "num_cells": 1,
     "batch_size": 64,
