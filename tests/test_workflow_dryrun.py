@@ -137,7 +137,7 @@ def test_demo_plan_runs_on_the_cpu(tmp_path):
     found = [j for j in jobs if j["rule"] == "search"]
     assert {(j["wildcards"]["run"], j["wildcards"]["seed"]) for j in found} == {
         (run, seed) for run in ("darts-v1", "ex-darts") for seed in "012"
-    } | {(run, "0") for run in ("gaea", "gaea-erm", "drnas", "gdas", "rsps")}
+    } | {(run, "0") for run in ("gaea", "gaea-erm", "drnas", "gdas", "rsps", "darts-es")}
     assert all(j["resources"].get("gpu", "0") == "0" for j in found)
     assert any(j["rule"] == "figure" for j in jobs)
 

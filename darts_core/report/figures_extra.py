@@ -121,8 +121,9 @@ def plot_hessian(panels, out_png, out_pdf=None, title: str | None = None, metric
             ax.margins(x=0)
         axes[-1, 0].set_xlabel("epoch")
         handles, labels = axes[0, 0].get_legend_handles_labels()
+        several = eig.groupby("run")["seed"].nunique().max() > 1
         fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 3), frameon=False,
-                   title="run (seeds); mean ± std", title_fontsize=6)
+                   title="run (seeds)" + ("; mean ± std" if several else ""), title_fontsize=6)
         if title:
             fig.suptitle(title)
         png = _save(fig, out_png)

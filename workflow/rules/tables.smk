@@ -106,12 +106,7 @@ rule op_distribution:
 
 rule hessian_figure:
     input:
-        lambda w: [
-            f"{d}/{name}"
-            for seeds in hessian_panels(config, w.figure).values()
-            for d in seeds.values()
-            for name in (STOPS, LOOKUP)
-        ],
+        lambda w: hessian_inputs(config, w.figure),
     output:
         png=report(
             FIGURE.replace("{ext}", "png"),

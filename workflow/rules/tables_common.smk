@@ -112,3 +112,18 @@ def hessian_panels(config, figure):
         if row["run"] in panels and row["dataset"] == dataset and row["dir"]:
             panels[row["run"]][row["seed"]] = row["dir"]
     return panels
+
+
+def hessian_inputs(config, figure):
+    """Stops (the search finished, hessian.csv written) and, on benchmark datasets, the accuracy curve of
+    every run directory of a Hessian figure."""
+    spec = config["figures"][figure]
+    exp = config["experiments"][spec["experiment"]]
+    dataset = spec.get("dataset", exp["datasets"][0])
+    names = (STOPS, LOOKUP) if dataset in BENCHMARK_DATASETS else (STOPS,)
+    return [
+        f"{d}/{name}"
+        for seeds in hessian_panels(config, figure).values()
+        for d in seeds.values()
+        for name in names
+    ]
