@@ -10,9 +10,10 @@
   RobustDARTS src/search/analyze.py `Analyzer._hessian` (arch_weight_decay 1e-3), i.e. H + wd*I.
 - `exact`: RobustDARTS `_hessian`: the full matrix, row by row by double backprop (upper triangle, mirrored),
   then `max(numpy.linalg.eigvals(H))` (real part), as train_search.py.
-- `lanczos`: scipy.sparse.linalg.eigsh (ARPACK implicitly restarted Lanczos, which='LA') on a
-  LinearOperator whose matvec is a Hessian-vector product by double backprop (H v + wd v). Finds the
-  largest algebraic eigenvalue, as `exact` does. Options: tol (default 1e-10), maxiter, ncv, seed.
+- `lanczos`: Lanczos on Hessian-vector products by double backprop (H v + wd v), full
+  re-orthogonalisation, stopped when the top Ritz pair's residual bound is below tol (default 1e-8)
+  relative; at most n products. Finds the largest algebraic eigenvalue, as `exact` does. Options: tol,
+  maxiter, seed, backend ("own", or "arpack" = scipy.sparse.linalg.eigsh on a LinearOperator, which='LA').
 - `power`: power iteration on the same HVP with a Rayleigh-quotient stop (tol 1e-10, maxiter 2000); if the
   largest-magnitude eigenvalue is negative, a second run on H - mu*I gives the largest algebraic one.
   Simple but slow when the top two eigenvalues are close; `lanczos` is the default iterative method.
@@ -103,9 +104,42 @@ class HVP:
         return _grad_of(self.g, self.params, grad_outputs=vt).detach().double().cpu().numpy()
 
 
-def lanczos_max(matvec: Callable[[np.ndarray], np.ndarray], n: int, tol: float = 1e-10, maxiter: int | None = None,
-                ncv: int | None = None, seed: int = 0) -> float:
-    """Largest algebraic eigenvalue of a symmetric operator by ARPACK Lanczos (scipy eigsh, which='LA')."""
+def lanczos_max(matvec: Callable[[np.ndarray], np.ndarray], n: int, tol: float = 1e-8, maxiter: int | None = None,
+                seed: int = 0, backend: str = "own", ncv: int | None = None) -> float:
+    """Largest algebraic eigenvalue of a symmetric operator by Lanczos.
+
+    backend "own" (default): Lanczos with full re-orthogonalisation, stopped when the Ritz residual bound
+    beta_j |s_j| of the top Ritz pair is <= tol * max(1, |theta|) (so |lambda - theta| is at most that, and
+    in practice far less); at most n products (exact in n steps). backend "arpack":
+    scipy.sparse.linalg.eigsh(LinearOperator, k=1, which='LA') (implicit restarts; more products)."""
+    if backend == "arpack":
+        return _arpack_max(matvec, n, tol=tol, maxiter=maxiter, ncv=ncv, seed=seed)
+    if backend != "own":
+        raise DartsCoreError(f"unknown Lanczos backend {backend!r}; choose own or arpack")
+    maxiter = n if maxiter is None else min(int(maxiter), n)
+    q = np.random.default_rng(seed).standard_normal(n)
+    Q = np.zeros((maxiter, n))
+    Q[0] = q / np.linalg.norm(q)
+    alphas, betas = [], []
+    theta = None
+    for j in range(maxiter):
+        w = np.asarray(matvec(Q[j]), dtype=np.float64).reshape(-1)
+        a = float(Q[j] @ w)
+        alphas.append(a)
+        for _ in range(2):  # full re-orthogonalisation against all Lanczos vectors, twice
+            w = w - Q[: j + 1].T @ (Q[: j + 1] @ w)
+        b = float(np.linalg.norm(w))
+        T = np.diag(alphas) + np.diag(betas, 1) + np.diag(betas, -1)
+        vals, vecs = np.linalg.eigh(T)
+        theta = float(vals[-1])
+        if b * abs(vecs[-1, -1]) <= tol * max(1.0, abs(theta)) or j + 1 == maxiter or b == 0.0:
+            return theta
+        betas.append(b)
+        Q[j + 1] = w / b
+    return theta
+
+
+def _arpack_max(matvec, n, tol=1e-8, maxiter=None, ncv=None, seed=0) -> float:
     from scipy.sparse.linalg import LinearOperator, eigsh
 
     if n < 3:  # too small for ARPACK: build the matrix from n products
