@@ -4,9 +4,11 @@ OUT/checkpoint.pt after a preemption. Writes OUT/metrics.csv (per epoch) and OUT
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 
 from darts_core.errors import DartsCoreError
+from darts_core.gpu import claim_gpu
 from darts_core.train.protocols import PRESETS, get_protocol
 
 # CLI flag -> TrainConfig field
@@ -41,12 +43,6 @@ def pick_device(spec: str) -> str:
         if spec.startswith("cuda") and not torch.cuda.is_available():
             raise DartsCoreError(f"--device {spec}: CUDA is not available on this machine")
         return spec
-    try:
-        from darts_core.devices import claim_gpu
-
-        claim_gpu()
-    except ImportError:  # pragma: no cover
-        pass
     return "cuda" if torch.cuda.is_available() else "cpu"
 
 
@@ -57,8 +53,10 @@ def run(args) -> int:
     overrides["auxiliary"] = args.auxiliary
     cfg = get_protocol(args.protocol, **overrides)
     genotype = resolve_genotype(args.genotype, args.genotype_epoch)
-    device = pick_device(args.device)
-    res = retrain(genotype, args.dataset, cfg, args.out, data_dir=args.data, seed=args.seed, device=device,
-                  allow_download=args.download)
+    # --device auto claims a free GPU (or keeps the one Slurm gave) before CUDA starts; cpu when none.
+    with claim_gpu() if args.device == "auto" else contextlib.nullcontext():
+        device = pick_device(args.device)
+        res = retrain(genotype, args.dataset, cfg, args.out, data_dir=args.data, seed=args.seed, device=device,
+                      allow_download=args.download)
     print(json.dumps({k: res[k] for k in ("params_m", "epochs", "test_error", "top5_error")}))
     return 0
