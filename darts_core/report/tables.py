@@ -225,7 +225,7 @@ def to_latex(wide: pd.DataFrame, caption: str = "", label: str = "") -> str:
         lines.append(" & ".join(_tex(v) for v in rec) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}"]
     if (wide.get("source") == "cited").any():
-        lines.append(r"\\[2pt]{\footnotesize $^\dagger$ cited: the paper's number, not computed here.}")
+        lines.append(r"\par\smallskip{\footnotesize $^\dagger$ cited: the paper's number, not computed here.}")
     lines.append(r"\end{table}")
     return "\n".join(lines) + "\n"
 
