@@ -1,7 +1,6 @@
 """Algorithm 2 (criteria.evaluate -> stops.csv), Algorithm 1 (online), the CLI, and bad alpha logs."""
 
 import argparse
-import json
 
 import numpy as np
 import pandas as pd
@@ -196,3 +195,16 @@ def test_cli_errors_exit_2_through_the_main_dispatcher(tmp_path, capsys):
     assert main(["stops", str(tmp_path / "absent")]) == 2
     assert "does not exist" in capsys.readouterr().err
     assert main(["import-log", "nope", str(tmp_path), str(tmp_path / "out")]) == 2
+
+
+def test_cli_magnitudes_checks_the_alpha_log(tmp_path):
+    df = alphas_df()
+    df.loc[12, "op"] = "conv_7x7"
+    path = write_bad(tmp_path, df)
+    with pytest.raises(DartsCoreError, match=rf"{path}: row 12 has unknown op"):
+        cli(["magnitudes", str(tmp_path)])
+    genos_only = tmp_path / "genos"
+    genos_only.mkdir()
+    pd.DataFrame({"epoch": [1], "arch": [nb201.arch_string([S] * 6)]}).to_csv(genos_only / runlog.GENOTYPES, index=False)
+    with pytest.raises(DartsCoreError, match="genotypes only"):
+        cli(["magnitudes", str(genos_only)])

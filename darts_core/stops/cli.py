@@ -59,10 +59,13 @@ def _print_wide(mags: pd.DataFrame) -> None:
 
 
 def run_magnitudes(args) -> int:
+    from darts_core.stops.criteria import load_run
     from darts_core.stops.magnitudes import magnitudes
 
-    path = Path(args.run_dir) / runlog.ALPHAS
-    mags = magnitudes(runlog.read_alphas(path))
+    run = load_run(args.run_dir)  # checks alphas.parquet (columns, NaN, known ops, missing epochs)
+    if run.alphas is None:
+        raise DartsCoreError(f"run {args.run_dir}: no {runlog.ALPHAS} (genotypes only): no magnitudes")
+    mags = magnitudes(run.alphas)
     out = Path(args.out) if args.out else Path(args.run_dir) / MAGNITUDES
     runlog.write_table(mags, out)
     _print_wide(mags)

@@ -14,9 +14,7 @@ DARTS-PT's DARTS space without `none` all work without a registry entry.
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -139,22 +137,6 @@ def from_alphas(df: pd.DataFrame, declared: str | None = None) -> SpaceInfo:
             per_edge.append(_ordered(ops, fam))
         ops_per_edge[cell] = tuple(per_edge)
     return SpaceInfo(fam, cells, tuple(edges), ops_per_edge)
-
-
-def declared_space(run_dir: str | Path | None) -> str | None:
-    """The space named in run.json (`config.space`, as the search loop and the importers write it)."""
-    if run_dir is None:
-        return None
-    path = Path(run_dir) / "run.json"
-    if not path.is_file():
-        return None
-    try:
-        info = json.loads(path.read_text())
-    except json.JSONDecodeError as err:
-        raise DartsCoreError(f"{path} is not valid JSON ({err})") from None
-    cfg = info.get("config") if isinstance(info, dict) else None
-    space = cfg.get("space") if isinstance(cfg, dict) else None
-    return str(space) if space else None
 
 
 def family_of_arch(arch: str) -> str:
