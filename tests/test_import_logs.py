@@ -6,6 +6,7 @@ lookups, and the RobustDARTS eigenvalues.
 """
 
 import argparse
+import json
 
 import numpy as np
 import pandas as pd
@@ -173,6 +174,18 @@ def test_asquaredm_darts_run_magnitudes_and_stops_with_lookups(shared_data, tmp_
     # initial genotype as printed; all-skip from epoch 1 on
     assert genos["arch"].iloc[0] == "|nor_conv_3x3~0|+|skip_connect~0|none~1|+|none~0|skip_connect~1|nor_conv_1x1~2|"
     assert (genos["arch"].iloc[1:] == ALL_SKIP).all()
+
+    # the DERIVED per-epoch records (parsed independently; alphas printed at the START of each epoch)
+    derived = json.loads((shared_data / "darts-logs/AsquaredM/DERIVED/dartspt/experiments/nasbench201/"
+                          "search-darts-201-0/log.per_epoch.json").read_text())["epochs"]
+    metrics = pd.read_csv(run / runlog.METRICS).set_index("epoch")
+    for rec in derived:
+        e = rec["epoch"]
+        np.testing.assert_allclose(runlog.weight_tensor(alphas, e, "normal", nb201.EDGES, nb201.OPS),
+                                   np.asarray(rec["alphas_softmax_pre"][0]))
+        assert genos.set_index("epoch").loc[e, "arch"] == rec["genotype_pre"]
+        assert genos.set_index("epoch").loc[e + 1, "arch"] == rec["genotype_post"]
+        assert metrics.loc[e + 1, "train_acc"] == pytest.approx(rec["train_acc"])
 
     assert cli(["magnitudes", str(run)]) == 0
     mags = magnitude_table(pd.read_csv(run / "magnitudes.csv"))
