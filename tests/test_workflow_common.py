@@ -176,7 +176,7 @@ def test_paper_and_demo_configs_pass_the_cross_checks(common, paper):
     common.check_study(paper, *common.implemented())
     demo = yaml.safe_load((REPO / "profiles" / "demo" / "demo.yaml").read_text())
     common.check_study(demo, ("darts-v1", "darts-v2", "gaea", "drnas", "gdas", "rsps"), ("nb201",))
-    assert len(common.run_dirs(demo)) == 6 + 5  # demo: 2 runs x 3 seeds; demo_methods: 5 runs x 1 seed
+    assert len(common.run_dirs(demo)) == 6 + 6  # demo: 2 runs x 3 seeds; demo_methods: 6 runs (DARTS-ES too) x 1 seed
 
 
 def test_name_regex_matches_only_the_names(common):
