@@ -6,7 +6,8 @@
 
 Setting as RobustDARTS train_search.py / analyze.py: one batch, supernet in train mode, cross-entropy,
 arch weight decay 1e-3 added (H + 1e-3 I), random inputs of CIFAR shape (the cost does not depend on the
-pixel values). Each timing covers the whole `dominant_eigenvalue` call (one forward, the first gradient
+pixel values). Wall and CPU seconds of this process (the CPU figure is less sensitive to other jobs on a
+shared machine). Each timing covers the whole `dominant_eigenvalue` call (one forward, the first gradient
 with create_graph, then n rows (exact) or the HVPs of the iterative method). Also reported: the number of
 double-backward passes (rows / HVPs), which carries over to other machines and sizes (time ~ passes x cost
 of one pass), and the relative difference to the exact value.
@@ -60,10 +61,11 @@ def build(space: str, cfg: tuple[int, ...], seed: int = 0):
     return net, (lambda: torch.nn.functional.cross_entropy(net(x), y)), label
 
 
-def one(method: str, loss_fn, params) -> tuple[float, float, int]:
-    """(seconds, eigenvalue, double-backward passes) of one eigenvalue; the iterative methods run through
-    the same HVP / lanczos_max / power_max as dominant_eigenvalue, so their products can be counted."""
-    t0 = time.perf_counter()
+def one(method: str, loss_fn, params) -> tuple[float, float, int, float]:
+    """(wall seconds, eigenvalue, double-backward passes, CPU seconds) of one eigenvalue; the iterative
+    methods run through the same HVP / lanczos_max / power_max as dominant_eigenvalue, so their products
+    can be counted."""
+    c0, t0 = time.process_time(), time.perf_counter()
     if method == "exact":
         value = hessian.dominant_eigenvalue(loss_fn, params, WD, "exact")
         passes = sum(q.numel() for q in params)
@@ -71,7 +73,7 @@ def one(method: str, loss_fn, params) -> tuple[float, float, int]:
         hvp = hessian.HVP(loss_fn, params, WD)
         value = (hessian.lanczos_max if method == "lanczos" else hessian.power_max)(hvp, hvp.n)
         passes = hvp.calls
-    return time.perf_counter() - t0, value, passes
+    return time.perf_counter() - t0, value, passes, time.process_time() - c0
 
 
 def main(argv=None) -> int:
@@ -93,19 +95,21 @@ def main(argv=None) -> int:
         res = {}
         for method in args.methods:
             runs = [one(method, loss_fn, params) for _ in range(args.repeats)]
-            res[method] = {"seconds": statistics.median(r[0] for r in runs), "eigenvalue": runs[-1][1], "passes": runs[-1][2]}
-            print(f"  {space:<6} {method:<8} {res[method]['seconds']:9.2f} s  passes {res[method]['passes']:4d}  "
+            res[method] = {"seconds": statistics.median(r[0] for r in runs), "eigenvalue": runs[-1][1], "passes": runs[-1][2],
+                           "cpu_seconds": statistics.median(r[3] for r in runs)}
+            print(f"  {space:<6} {method:<8} {res[method]['seconds']:9.2f} s (cpu {res[method]['cpu_seconds']:.2f} s)  "
+                  f"passes {res[method]['passes']:4d}  "
                   f"eigenvalue {res[method]['eigenvalue']:.8g}", flush=True)
         rows.append({"space": space, "alphas": n, "setting": label, **{m: res[m] for m in args.methods}})
     ref = "exact" if "exact" in args.methods else None
     print(f"\ndominant eigenvalue of H + {WD:g} I, one call each (median of {args.repeats}), torch threads {args.threads}")
-    head = f"{'space':<6} {'alphas':>6}  " + "  ".join(f"{m + ' s (passes)':>20}" for m in args.methods)
+    head = f"{'space':<6} {'alphas':>6}  " + "  ".join(f"{m + ' s / cpu s (passes)':>30}" for m in args.methods)
     if ref:
         head += "  " + "  ".join(f"{'rel.diff ' + m:>18}" for m in args.methods if m != ref)
     print(head + "  setting")
     for r in rows:
         line = f"{r['space']:<6} {r['alphas']:>6}  " + "  ".join(
-            f"{r[m]['seconds']:>11.2f} ({r[m]['passes']:>5d})" for m in args.methods)
+            f"{r[m]['seconds']:>11.2f} / {r[m]['cpu_seconds']:>8.2f} ({r[m]['passes']:>5d})" for m in args.methods)
         if ref:
             e = r[ref]["eigenvalue"]
             line += "  " + "  ".join(f"{abs(r[m]['eigenvalue'] - e) / abs(e):>18.2e}" for m in args.methods if m != ref)
