@@ -162,7 +162,8 @@ def run_search(cfg, out_dir, on_epoch_end=None) -> Path:
             write_json(run_info(cfg, device, record, "diverged", error=str(err), **extra), out / RUN_INFO)
             kept = f"{ckpt} keeps epoch {saved}" if saved is not None else "no checkpoint was written"
             raise DartsCoreError(f"{err} in epoch {epoch + 1}; {kept}") from None
-        if cfg.hessian_every and ((epoch + 1) % cfg.hessian_every == 0 or epoch + 1 == cfg.epochs):
+        # RobustDARTS train_search.py: after 0-based epochs k % report_freq_hessian == 0 and the last one.
+        if cfg.hessian_every and (epoch % cfg.hessian_every == 0 or epoch + 1 == cfg.epochs):
             record.hessian.append(_hessian(cfg, model, criterion, last_valid, epoch + 1))
         valid.set_epoch(epoch)
         v_loss, v_acc = evaluate(model, valid, criterion, device)
