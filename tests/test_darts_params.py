@@ -8,16 +8,6 @@ from darts_core.nn.darts_network import NetworkCIFAR, NetworkImageNet, count_par
 from darts_core.spaces import darts
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Tiny networks on a shared 2-core machine: one intra-op thread avoids oversubscription stalls
-    (measured 4 s with 1 thread vs 17-80 s with 2 under load)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def cifar_params(name: str) -> float:
     return count_parameters_in_mb(NetworkCIFAR(36, 10, 20, True, darts.published(name)))
 

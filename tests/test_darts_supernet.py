@@ -6,16 +6,6 @@ from darts_core.nn.darts_supernet import DartsSupernet
 from darts_core.spaces import darts
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Tiny networks on a shared 2-core machine: one intra-op thread avoids oversubscription stalls
-    (measured 4 s with 1 thread vs 17-80 s with 2 under load)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 def tiny(space="darts", **kw):
     torch.manual_seed(0)
     return DartsSupernet(C=4, num_classes=10, layers=5, space=space, **kw)

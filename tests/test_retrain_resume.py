@@ -17,16 +17,6 @@ CFG = get_protocol("demo", epochs=3, init_channels=4, layers=3, batch_size=256)
 V2 = darts.published("DARTS_V2")
 
 
-@pytest.fixture(autouse=True)
-def one_torch_thread():
-    """Tiny networks on a shared 2-core machine: one intra-op thread avoids oversubscription stalls
-    (measured 4 s with 1 thread vs 17-80 s with 2 under load)."""
-    n = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n)
-
-
 class Preempted(Exception):
     pass
 

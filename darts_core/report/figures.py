@@ -150,13 +150,7 @@ def plot_magnitudes(
         handles, labels = axes[0, 0].get_legend_handles_labels()
         fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 5), frameon=False,
                    handlelength=1.5, columnspacing=1.0)
-        if title:
-            fig.suptitle(title)
-        png = _save(fig, out_png)
-        if out_pdf is not None:
-            _save(fig, out_pdf)
-        plt.close(fig)
-    return png
+        return finish(fig, out_png, out_pdf, title)
 
 
 def plot_accuracy_curves(
@@ -195,13 +189,7 @@ def plot_accuracy_curves(
         if labels:
             fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 4), frameon=False,
                        handlelength=1.5, columnspacing=1.0, title="run (seeds); mean ± std", title_fontsize=6)
-        if title:
-            fig.suptitle(title)
-        png = _save(fig, out_png)
-        if out_pdf is not None:
-            _save(fig, out_pdf)
-        plt.close(fig)
-    return png
+        return finish(fig, out_png, out_pdf, title)
 
 
 def draw_figure(
@@ -220,6 +208,17 @@ def draw_figure(
     if kind == "accuracy_curves":
         return plot_accuracy_curves(table, metric, out_png, out_pdf, title=title)
     raise DartsCoreError(f"no drawing for figure kind {kind!r}")
+
+
+def finish(fig, out_png, out_pdf=None, title: str | None = None) -> Path:
+    """Title, then PNG (and PDF) written atomically, then close; returns the PNG path."""
+    if title:
+        fig.suptitle(title)
+    png = _save(fig, out_png)
+    if out_pdf is not None:
+        _save(fig, out_pdf)
+    plt.close(fig)
+    return png
 
 
 def _save(fig, path: str | os.PathLike) -> Path:

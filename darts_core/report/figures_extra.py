@@ -18,7 +18,7 @@ import pandas as pd
 
 from darts_core.errors import DartsCoreError
 from darts_core.report.figures import (COLUMN_WIDTH_IN, METRIC_LABELS, OP_COLORS, OP_LABELS, PANEL_HEIGHT_IN,
-                                       RUN_COLORS, STYLE, _save, plt)
+                                       RUN_COLORS, STYLE, finish, plt)
 from darts_core.runlog import HESSIAN
 
 NB201_OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
@@ -66,12 +66,7 @@ def plot_op_distribution(table: pd.DataFrame, out_png, out_pdf=None, metric: str
         ax.set_ylabel(METRIC_LABELS.get(metric, metric))
         ax.set_xlabel(f"operation on ≥ {min_edges} of 6 edges")
         ax.grid(True, axis="y", lw=0.3, alpha=0.5)
-        fig.suptitle(title or "NAS-Bench-201 cells dominated by one operation")
-        png = _save(fig, out_png)
-        if out_pdf is not None:
-            _save(fig, out_pdf)
-        plt.close(fig)
-    return png
+        return finish(fig, out_png, out_pdf, title or "NAS-Bench-201 cells dominated by one operation")
 
 
 def read_hessian_panels(panels: Mapping[str, Mapping[int, str | os.PathLike]]) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -124,10 +119,4 @@ def plot_hessian(panels, out_png, out_pdf=None, title: str | None = None, metric
         several = eig.groupby("run")["seed"].nunique().max() > 1
         fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 3), frameon=False,
                    title="run (seeds)" + ("; mean ± std" if several else ""), title_fontsize=6)
-        if title:
-            fig.suptitle(title)
-        png = _save(fig, out_png)
-        if out_pdf is not None:
-            _save(fig, out_pdf)
-        plt.close(fig)
-    return png
+        return finish(fig, out_png, out_pdf, title)
