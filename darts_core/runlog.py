@@ -58,9 +58,13 @@ def write_table(df: pd.DataFrame, path: str | os.PathLike) -> Path:
     return atomic_write(path, lambda tmp: df.to_csv(tmp, index=False))
 
 
+def write_text(text: str, path: str | os.PathLike) -> Path:
+    """Write a text file (Markdown, LaTeX, JSON) atomically."""
+    return atomic_write(path, lambda tmp: Path(tmp).write_text(text))
+
+
 def write_json(obj, path: str | os.PathLike) -> Path:
-    text = json.dumps(obj, indent=2, sort_keys=True, default=str)
-    return atomic_write(path, lambda tmp: Path(tmp).write_text(text + "\n"))
+    return write_text(json.dumps(obj, indent=2, sort_keys=True, default=str) + "\n", path)
 
 
 def alpha_rows(epoch: int, cell: str, edges: Sequence[str], ops: Sequence[str], alpha, weight) -> pd.DataFrame:

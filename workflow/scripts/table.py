@@ -5,7 +5,7 @@ import sys
 from darts_core.report.compare import compare
 from darts_core.report.compare import to_markdown as compare_markdown
 from darts_core.report.tables import DATASETS, long_table, write_table_files
-from darts_core.runlog import write_table
+from darts_core.runlog import write_table, write_text
 
 sys.stderr = open(snakemake.log[0], "w")
 spec, exp = snakemake.params.spec, snakemake.params.experiment
@@ -35,5 +35,4 @@ write_table_files(
 )
 cmp = compare(long)
 write_table(cmp, snakemake.output.compare)
-with open(snakemake.output.compare_md, "w") as fh:
-    fh.write(compare_markdown(cmp, f"{spec.get('paper', table)}: reported vs reproduced"))
+write_text(compare_markdown(cmp, f"{spec.get('paper', table)}: reported vs reproduced"), snakemake.output.compare_md)
