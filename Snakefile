@@ -34,6 +34,7 @@ localrules:
     genotype,
     retrain_summary,
     paper_table,
+    retrain_table,
     op_distribution,
     hessian_figure,
 

@@ -26,6 +26,7 @@ def tiny_study() -> dict:
     demo.update(seeds=[0], epochs=1)
     demo["runs"] = {"ex-darts": demo["runs"]["ex-darts"]}
     cfg["experiments"] = {"demo": demo}  # without the other methods' demo experiment
+    cfg.pop("retrain", None)  # the DARTS-space retraining belongs to demo_darts
     cfg["figures"] = {"tiny_magnitudes": {"kind": "magnitudes", "experiment": "demo", "runs": ["ex-darts"]}}
     cfg["tables"] = {"tiny_table": {"experiment": "demo", "rows": [{"label": "EX-DARTS", "run": "ex-darts"},
                                                                    {"label": "optimal", "cited": True}]}}

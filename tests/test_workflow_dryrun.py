@@ -137,9 +137,16 @@ def test_demo_plan_runs_on_the_cpu(tmp_path):
     found = [j for j in jobs if j["rule"] == "search"]
     assert {(j["wildcards"]["run"], j["wildcards"]["seed"]) for j in found} == {
         (run, seed) for run in ("darts-v1", "ex-darts") for seed in "012"
-    } | {(run, "0") for run in ("gaea", "gaea-erm", "drnas", "gdas", "rsps", "darts-es")}
+    } | {(run, "0") for run in ("gaea", "gaea-erm", "drnas", "gdas", "rsps", "darts-es", "ss-darts")}
     assert all(j["resources"].get("gpu", "0") == "0" for j in found)
     assert any(j["rule"] == "figure" for j in jobs)
+    # Table 4 in miniature: one DARTS-space search, two picked cells, each trained with two seeds
+    assert [j["wildcards"]["space"] for j in found if j["wildcards"]["run"] == "ss-darts"] == ["darts"]
+    retrain = [j for j in jobs if j["rule"] == "retrain"]
+    assert sorted((j["wildcards"]["criterion"], j["wildcards"]["rseed"]) for j in retrain) == [
+        (f"ss_residual-{op}", r) for op in ("dil_conv_3x3", "sep_conv_3x3") for r in "01"]
+    assert all(j["resources"].get("gpu") == "0" and j["wildcards"]["protocol"] == "demo" for j in retrain)
+    assert [j["wildcards"]["table"] for j in jobs if j["rule"] == "retrain_table"] == ["table4"]
 
 
 @pytest.mark.parametrize(

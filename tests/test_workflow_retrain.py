@@ -34,9 +34,9 @@ def planned_jobs(text: str) -> list[dict]:
         if not head:
             continue
         job = {"rule": head.group(1)}
-        for key in ("wildcards", "resources", "output"):
+        for key in ("wildcards", "resources", "input", "output"):
             m = re.search(rf"^\s+{key}: (.*)$", block, re.M)
-            if key == "output":
+            if key in ("input", "output"):
                 job[key] = m.group(1).split(", ") if m else []
             else:
                 job[key] = dict(kv.split("=", 1) for kv in m.group(1).split(", ")) if m else {}
@@ -155,7 +155,12 @@ def test_paper_imagenet_transfer_is_planned_without_the_folder(paper_plan, paper
 
 @pytest.mark.workflow
 def test_paper_table_inputs_are_the_summaries(paper_plan, common, paper):
+    tables = {j["wildcards"]["table"]: j for j in paper_plan if j["rule"] == "retrain_table"}
+    assert sorted(tables) == ["table4", "table5"]
+    assert tables["table4"]["output"][0] == "results/tables/table4.csv"
     summaries = [o for j in paper_plan if j["rule"] == "retrain_summary" for o in j["output"]]
+    assert sorted(tables["table4"]["input"]) == sorted(s for s in summaries if s.endswith("cifar10-drnas-cifar.csv"))
+    assert sorted(tables["table5"]["input"]) == sorted(s for s in summaries if s.endswith("imagenet-drnas-imagenet.csv"))
     assert sorted(summaries) == sorted(common.retrain_summaries(paper))
     assert len([s for s in summaries if s.endswith("cifar10-drnas-cifar.csv")]) == 4
     assert len([s for s in summaries if s.endswith("imagenet-drnas-imagenet.csv")]) == 2
@@ -180,6 +185,9 @@ TINY = {
         "imagenet": {"experiment": "tiny", "criteria": ["ss_residual:sep_conv_3x3"], "seeds": [0],
                      "dataset": "imagenet", "protocol": "darts-imagenet", "gpus": 0, "threads": 1, "mem_mb": 1000},
     },
+    "tables": {"table4": {"experiment": "tiny", "paper": "Table 4 in miniature", "retrain": "digits", "rows": [
+        {"label": "SS-DARTS-SepConv3", "run": "ss-darts", "stop": "ss_residual:sep_conv_3x3"},
+        {"label": "DARTS-V2", "cited": True}]}},
 }
 RUN = "results/tiny/runs/darts-digits/darts-v1/ss-darts/seed0"
 BASE = "results/tiny/retrain/darts-digits/darts-v1/ss-darts/ss_residual-sep_conv_3x3"
@@ -194,8 +202,9 @@ def tiny(tmp_path):
     run = tmp_path / RUN
     run.mkdir(parents=True)
     archs = [darts.genotype_string(darts.published(n)) for n in ("DARTS_V1", "DARTS_V2")]
-    for name in ("alphas.parquet", "metrics.csv", "run.json"):
-        (run / name).write_text("")
+    (run / "alphas.parquet").write_text("")
+    (run / "run.json").write_text('{"device": "cpu"}')
+    pd.DataFrame({"epoch": [1, 2], "seconds": [30.0, 40.0]}).to_csv(run / "metrics.csv", index=False)
     pd.DataFrame({"epoch": [0, 1], "arch": archs}).to_csv(run / "genotypes.csv", index=False)
     pd.DataFrame({"criterion": ["final", "ss_residual:sep_conv_3x3"], "epoch": [1, 0], "arch": [archs[1], archs[0]],
                   "met": [True, True], "note": ["", "peak of sep_conv_3x3 at epoch 0"]}).to_csv(run / "stops.csv", index=False)
@@ -203,11 +212,11 @@ def tiny(tmp_path):
 
 
 @pytest.mark.workflow
-def test_tiny_retrain_on_digits_writes_the_summary(tiny):
+def test_tiny_retrain_on_digits_writes_the_summary_and_table4(tiny):
     cwd, archs = tiny
     target = f"{BASE}/digits-demo.csv"
     proc = snakemake("--configfile", str(cwd / "tiny.yaml"), "--replace-workflow-config", "--cores", "1",
-                     target, cwd=cwd)
+                     "results/tables/table4.csv", cwd=cwd)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert "rule search:" not in proc.stderr  # the search was taken as finished
     picked = yaml.safe_load((cwd / BASE / "search0" / "genotype.json").read_text())
@@ -220,6 +229,15 @@ def test_tiny_retrain_on_digits_writes_the_summary(tiny):
     assert (row["search_seed"], row["retrain_seed"], row["epochs"], row["stop_epoch"]) == (0, 0, 1, 0)
     assert 0 < row["params_m"] < 1 and 0 <= row["test_error"] <= 100
     assert row["top1_error"] == row["test_error"] and row["top5_error"] <= row["top1_error"]
+    assert (row["search_seconds"], row["search_device"]) == (0.0, "cpu")  # picked at epoch 0: no search time yet
+    table = pd.read_csv(cwd / "results/tables/table4.csv")
+    ours = table[table["row"] == "SS-DARTS-SepConv3"].set_index("metric")
+    assert ours.loc["test_error", "mean"] == pytest.approx(row["test_error"])
+    assert ours.loc["params_m", "mean"] == pytest.approx(row["params_m"])
+    assert set(ours["dataset"]) == {"digits"} and set(ours["source"]) == {"computed"}
+    assert set(table.loc[table["row"] == "DARTS-V2", "source"]) == {"cited"}
+    assert "DARTS-V2 †" in (cwd / "results/tables/table4.md").read_text()
+    assert (cwd / "results/tables/table4_vs_paper.md").read_text().count("No computed cell") == 1  # digits
 
 
 @pytest.mark.workflow
@@ -246,3 +264,32 @@ def test_each_table4_and_table5_row_has_its_summary(common, paper):
                 f"results/table4/retrain/darts-cifar10/darts-v1/ss-darts/{slug}/{rdataset}-{protocol}.csv"
             ]
     assert common.retrain_summary_of(paper, "table4", "ss-darts", "final", "cifar10") == []
+
+
+@pytest.mark.parametrize(
+    "table, change, words",
+    [
+        ("table4", {"retrain": "nope"}, "tables.table4.retrain: a darts-space table needs the retrain entry"),
+        ("table4", {"retrain": None}, "got None"),
+        ("table5", {"rows": [{"label": "x", "run": "ss-darts", "stop": "ss_residual:sep_conv_3x3"}]},
+         "tables.table5.rows[0].stop: 'ss_residual:sep_conv_3x3' is not trained by retrain.table5_imagenet"),
+        ("table4", {"rows": [{"label": "x", "run": ["ss-darts"], "stop": "ss_residual:sep_conv_3x3"}]},
+         "tables.table4.rows[0].run: a darts-space row names one run"),
+        ("table1", {"retrain": "table4_cifar10"}, "tables.table1.retrain: NAS-Bench-201 tables are benchmark look-ups"),
+    ],
+)
+def test_bad_retrain_tables_name_the_key(common, paper, table, change, words):
+    spec = paper["tables"][table]
+    spec.update(change)
+    if spec.get("retrain", "") is None:
+        del spec["retrain"]
+    with pytest.raises(common.StudyConfigError, match=re.escape(words)):
+        common.check_study(paper, *common.implemented())
+
+
+def test_a_table_of_retrained_cells_retrains_its_own_experiment(common, paper):
+    paper["experiments"]["other"] = copy.deepcopy(paper["experiments"]["table4"])
+    paper["retrain"]["table4_cifar10"]["experiment"] = "other"
+    with pytest.raises(common.StudyConfigError, match=re.escape(
+            "tables.table4.retrain: entry 'table4_cifar10' retrains experiment 'other', the table shows 'table4'")):
+        common.check_study(paper, *common.implemented())

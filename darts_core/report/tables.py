@@ -232,17 +232,19 @@ def to_latex(wide: pd.DataFrame, caption: str = "", label: str = "") -> str:
 
 def write_table_files(long: pd.DataFrame, csv: str | os.PathLike, md: str | os.PathLike, tex: str | os.PathLike,
                       title: str = "", label: str = "") -> pd.DataFrame:
-    from darts_core.runlog import write_table
+    from darts_core.runlog import write_table, write_text
 
     write_table(long, csv)
     wide = wide_table(long)
-    Path(md).write_text(to_markdown(wide, title))
-    Path(tex).write_text(to_latex(wide, title, label))
+    write_text(to_markdown(wide, title), md)
+    write_text(to_latex(wide, title, label), tex)
     return wide
 
 
-def _search_seconds(run_dir: Path, epoch) -> float:
-    path = run_dir / "metrics.csv"
+def search_seconds_until(run_dir: str | os.PathLike, epoch) -> float:
+    """Wall seconds of a search up to the architecture of `epoch` (genotypes.csv's epoch e follows e training
+    epochs, metrics.csv numbers them from 1); NaN without timings."""
+    path = Path(run_dir) / "metrics.csv"
     if not path.is_file() or pd.isna(epoch):
         return float("nan")
     m = pd.read_csv(path)
@@ -282,5 +284,5 @@ def stop_accuracies(run_dir: str | os.PathLike, stops: str | os.PathLike | pd.Da
             df[f"{dataset}_{metric}"] = [results[a][f"{metric}_accuracy"] if a in results else float("nan")
                                          for a in df["arch"]]
             df[f"{dataset}_{metric}"] = df[f"{dataset}_{metric}"].astype(float)
-    df["search_seconds"] = [_search_seconds(run_dir, e) for e in df["epoch"]]
+    df["search_seconds"] = [search_seconds_until(run_dir, e) for e in df["epoch"]]
     return df

@@ -268,6 +268,7 @@ def check_study(config, methods, spaces):
                         raise StudyConfigError(
                             f"{where}.rows[{i}].stop: {stop!r} is not in stop_criteria.{exp['space']}"
                         )
+                check_retrain_table(config, name, spec)
             for key, run in named:
                 if run not in exp["runs"]:
                     raise StudyConfigError(
@@ -439,6 +440,70 @@ def check_retrain(config):
                 f"{where}.protocol: {entry['protocol']!r} does not train on {entry['dataset']!r}"
             )
     return config
+
+
+def check_retrain_table(config, name, spec):
+    """A DARTS-space table's computed rows come from the trained cells of its `retrain` entry: the entry
+    must exist, retrain the table's experiment, and cover each row's run and stop criterion.
+    """
+    where = f"tables.{name}"
+    space = config["experiments"][spec["experiment"]]["space"]
+    computed = [(i, r) for i, r in enumerate(spec["rows"]) if not r.get("cited")]
+    if space == "nb201":
+        if "retrain" in spec:
+            raise StudyConfigError(
+                f"{where}.retrain: NAS-Bench-201 tables are benchmark look-ups, nothing is retrained"
+            )
+        return
+    if not computed:
+        return
+    entry_name = spec.get("retrain")
+    entries = config.get("retrain", {})
+    if entry_name not in entries:
+        raise StudyConfigError(
+            f"{where}.retrain: a {space}-space table needs the retrain entry that trains its cells "
+            f"(one of: {', '.join(entries) or 'none defined'}), got {entry_name!r}"
+        )
+    entry = entries[entry_name]
+    if entry["experiment"] != spec["experiment"]:
+        raise StudyConfigError(
+            f"{where}.retrain: entry {entry_name!r} retrains experiment {entry['experiment']!r}, "
+            f"the table shows {spec['experiment']!r}"
+        )
+    for i, row in computed:
+        if isinstance(row.get("run"), list) or "run" not in row:
+            raise StudyConfigError(
+                f"{where}.rows[{i}].run: a {space}-space row names one run (or is `cited: true`)"
+            )
+        stop = row.get("stop", "final")
+        if stop not in entry["criteria"]:
+            raise StudyConfigError(
+                f"{where}.rows[{i}].stop: {stop!r} is not trained by retrain.{entry_name}.criteria"
+            )
+        if entry.get("runs") and row["run"] not in entry["runs"]:
+            raise StudyConfigError(
+                f"{where}.rows[{i}].run: {row['run']!r} is not trained by retrain.{entry_name}.runs"
+            )
+
+
+def retrain_table_summaries(config, table):
+    """{row label: [summary CSV]} of a DARTS-space table's computed rows (its `retrain` entry)."""
+    spec = config["tables"][table]
+    out = {}
+    for row in spec["rows"]:
+        if row.get("cited"):
+            continue
+        home = home_of(config, spec["experiment"], row["run"])
+        out[row["label"]] = list(
+            dict.fromkeys(
+                RETRAIN_SUMMARY.format(**s["names"])
+                for s in retrain_specs(config)
+                if s["entry"] == spec["retrain"]
+                and (s["names"]["experiment"], s["names"]["run"]) == home
+                and s["criterion"] == row.get("stop", "final")
+            )
+        )
+    return out
 
 
 def retrain_summary_of(config, experiment, run, criterion, rdataset):

@@ -1,7 +1,8 @@
 # Training the selected cells from scratch (Tables 4 and 5, issue 8). For every entry of the config's
 # `retrain` section, every search run of its (DARTS-space) experiment, every stop criterion it lists and
 # every search seed in `search_seeds`:
-#   genotype          the cell at the criterion's stop epoch (stops.csv + genotypes.csv of the search) ->
+#   genotype          the cell at the criterion's stop epoch (stops.csv + genotypes.csv of the search) and
+#                     the search's wall time up to it (metrics.csv, device from run.json) ->
 #                       results/{experiment}/retrain/{space}-{dataset}/{method}/{run}/{criterion}/search{seed}/genotype.json
 #   retrain           (CIFAR / digits) and
 #   retrain_imagenet  (ImageNet from paths.imagenet; the folder is checked when the job runs, not in the DAG)
@@ -12,7 +13,8 @@
 #                     seed -> results/{experiment}/retrain/{space}-{dataset}/{method}/{run}/{criterion}/{rdataset}-{protocol}.csv
 #                     columns: experiment, run, criterion, search_seed, retrain_seed, params_m, test_error,
 #                     top1_error, top5_error (percent; test_error = top1_error), then dataset, protocol,
-#                     epochs, stop_epoch, met, genotype.
+#                     epochs, stop_epoch, met, genotype, search_seconds (wall seconds of the search up to
+#                     the stop epoch), search_device.
 # {criterion} is the stop criterion with ':' -> '-', '+' -> 'plus', '@' -> '.' (common.smk criterion_slug:
 # ss_residual:sep_conv_5x5 -> ss_residual-sep_conv_5x5); the CSV's `criterion` column keeps the config's name.
 # Tables: retrain_summary_of(config, experiment, run, stop, "cifar10" or "imagenet") gives a table row's CSV;
@@ -31,6 +33,8 @@ rule genotype:
     input:
         stops=f"{RUN_DIR}/{STOPS}",
         genotypes=f"{RUN_DIR}/{SEARCH_PRODUCTS['genotypes']}",
+        metrics=f"{RUN_DIR}/{SEARCH_PRODUCTS['metrics']}",
+        info=f"{RUN_DIR}/{SEARCH_PRODUCTS['info']}",
     output:
         GENOTYPE,
     log:

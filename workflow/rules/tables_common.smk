@@ -30,6 +30,20 @@ def table_names(config):
     ]
 
 
+def retrain_table_names(config):
+    """Paper tables of DARTS-space experiments (Tables 4-5): rows from the retrain summaries."""
+    return [
+        name
+        for name, spec in config.get("tables", {}).items()
+        if config["experiments"][spec["experiment"]]["space"] != "nb201"
+    ]
+
+
+def retrain_table_entry(config, table):
+    """The retrain entry of a DARTS-space table ({} when every row is cited)."""
+    return config.get("retrain", {}).get(config["tables"][table].get("retrain"), {})
+
+
 def table_experiment(config, table):
     spec = config["tables"][table]
     exp = config["experiments"][spec["experiment"]]
@@ -90,7 +104,7 @@ def has_benchmark(config):
 
 def table_outputs(config):
     out = []
-    for table in table_names(config):
+    for table in table_names(config) + retrain_table_names(config):
         out += [TABLE_FILE.format(table=table, ext=e) for e in ("csv", "md", "tex")]
         out += [COMPARE_FILE.format(table=table, ext=e) for e in ("csv", "md")]
     if has_benchmark(config):

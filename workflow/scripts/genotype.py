@@ -1,11 +1,13 @@
 """The cell a stop criterion selects (rule `genotype`): the row of stops.csv for the criterion, its epoch's
 genotype from genotypes.csv (checked against stops.csv's arch) -> genotype.json."""
 
+import json
 import sys
 
 import pandas as pd
 
 from darts_core.errors import DartsCoreError
+from darts_core.report.tables import search_seconds_until
 from darts_core.runlog import write_json
 from darts_core.spaces import darts
 from darts_core.train.retrain import resolve_genotype
@@ -42,6 +44,9 @@ write_json(
         "note": str(row["note"]),
         "genotype": text,
         "search_dir": str(snakemake.input.genotypes).rsplit("/", 1)[0],
+        # the search cost of this cell (Table 5's GPU days): wall time up to the stop epoch
+        "search_seconds": search_seconds_until(snakemake.input.metrics.rsplit("/", 1)[0], epoch),
+        "search_device": json.loads(open(snakemake.input.info).read()).get("device", ""),
     },
     snakemake.output[0],
 )

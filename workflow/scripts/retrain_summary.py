@@ -34,6 +34,8 @@ for path in snakemake.input:
             "stop_epoch": picked["epoch"],
             "met": picked["met"],
             "genotype": picked["genotype"],
+            "search_seconds": picked.get("search_seconds", float("nan")),
+            "search_device": picked.get("search_device", ""),
         }
     )
 write_table(pd.DataFrame(rows), snakemake.output[0])

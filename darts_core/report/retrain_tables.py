@@ -1,0 +1,155 @@
+"""Tables 4 and 5: cells picked on the DARTS space, trained from scratch, beside the paper's rows.
+
+Inputs per computed row (a config `tables.<name>.rows[i]` with `run` and `stop`): the tidy summary CSVs of
+the rule `retrain_summary` (one row per search seed x retrain seed: `search_seed, retrain_seed, params_m,
+test_error, top1_error, top5_error, search_seconds, search_device, dataset, ...`). Each cell is trained
+once per retrain seed; a row aggregates every (search seed, retrain seed) pair of its `retrain` entry
+(mean ± std, ddof as darts_core.report.stats), and names the pairs it lacks ("search0/seed2").
+
+Metrics (the long table's `metric`, on `dataset` = the retrain dataset):
+- CIFAR-like datasets (Table 4): `test_error` (%), `params_m` (M);
+- ImageNet (Table 5): `top1_error`, `top5_error` (%), `params_m`;
+- both: `gpu_days`, the search cost: wall time of the search up to the stop epoch / 86400, measured on
+  the search's device (`search_device`; on a CPU demo these are CPU days), once per search seed.
+Cited rows are the paper's numbers (darts_core.reported), source `cited`, marked "†"; they are never
+passed off as computed. Output: the long format of darts_core.report.tables (``LONG_COLUMNS``).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from darts_core.report.stats import DDOF, format_mean_std, mean_std
+from darts_core.report.tables import CITED_MARK, LONG_COLUMNS, cited_rows
+
+SECONDS_PER_DAY = 86400.0
+ERROR_METRICS = {"imagenet": ("top1_error", "top5_error")}
+DEFAULT_ERRORS = ("test_error",)
+HEADERS = {"test_error": "Test error (%)", "top1_error": "Top-1 error (%)", "top5_error": "Top-5 error (%)",
+           "params_m": "Params (M)", "gpu_days": "Search cost (GPU days)"}
+
+
+def table_metrics(rdataset: str) -> tuple[str, ...]:
+    """The columns of a table whose cells were trained on `rdataset` (the paper's column order)."""
+    return (*ERROR_METRICS.get(rdataset, DEFAULT_ERRORS), "params_m", "gpu_days")
+
+
+def read_summaries(paths: Sequence[str | os.PathLike]) -> pd.DataFrame:
+    frames = [pd.read_csv(p) for p in paths if Path(p).is_file()]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(
+        columns=["search_seed", "retrain_seed"])
+
+
+def _row(table, label, dataset, metric, values, expected, missing, source, note) -> dict:
+    mean, std, n = mean_std(values)
+    return {"table": table, "row": label, "variant": "", "dataset": dataset, "metric": metric, "mean": mean,
+            "std": std, "n": n, "expected": expected, "missing": missing, "source": source, "note": note}
+
+
+def computed_rows(table: str, label: str, summary: pd.DataFrame, rdataset: str, search_seeds: Sequence[int],
+                  seeds: Sequence[int], note: str = "") -> list[dict]:
+    """The long rows of one trained cell (one table row): errors and params over every (search seed,
+    retrain seed) pair, search cost over search seeds."""
+    pairs = [(int(s), int(r)) for s in search_seeds for r in seeds]
+    out = []
+    for metric in table_metrics(rdataset):
+        if metric == "gpu_days":
+            per_search = summary.drop_duplicates("search_seed") if len(summary) else summary
+            have = {int(s): v / SECONDS_PER_DAY for s, v in zip(per_search.get("search_seed", []),
+                                                                 per_search.get("search_seconds", []))
+                    if pd.notna(v)}
+            missing = ",".join(f"search{s}" for s in search_seeds if int(s) not in have)
+            devices = sorted({str(d) for d in summary.get("search_device", []) if isinstance(d, str) and d})
+            where = f"search wall time to the stop epoch on {'/'.join(devices) or 'an unrecorded device'}"
+            out.append(_row(table, label, rdataset, metric, have.values(), len(search_seeds), missing,
+                            "computed", f"{note}; {where}" if note else where))
+            continue
+        have = {}
+        if metric in summary.columns:
+            for s, r, v in zip(summary["search_seed"], summary["retrain_seed"], summary[metric]):
+                if pd.notna(v):
+                    have[(int(s), int(r))] = float(v)
+        missing = ",".join(f"search{s}/seed{r}" for s, r in pairs if (s, r) not in have)
+        out.append(_row(table, label, rdataset, metric, [have[p] for p in pairs if p in have], len(pairs),
+                        missing, "computed", note))
+    return out
+
+
+def retrain_long_table(name: str, spec: Mapping, summaries: Mapping[str, Sequence[str | os.PathLike]],
+                       rdataset: str, search_seeds: Sequence[int], seeds: Sequence[int],
+                       reported: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Assemble Table 4/5 `name` (config spec with `rows`) in the long format.
+
+    `summaries`: {row label: [summary CSV]} of the computed rows; `rdataset`, `search_seeds`, `seeds`:
+    the retrain entry's dataset, search seeds and retrain seeds (the pairs every row should have).
+    """
+    if reported is None:
+        from darts_core.reported import load_reported
+
+        reported = load_reported()
+    table = spec.get("paper_key", name)
+    out: list[dict] = []
+    for row in spec["rows"]:
+        label = row["label"]
+        if row.get("cited"):
+            out += cited_rows(table, label, reported, row.get("note", "") or "not trained here; the paper's number")
+            continue
+        summary = read_summaries(summaries.get(label, []))
+        out += computed_rows(table, label, summary, rdataset, search_seeds, seeds,
+                             row.get("note", "") or f"run {row['run']}, stop {row.get('stop', 'final')}")
+    df = pd.DataFrame(out, columns=LONG_COLUMNS)
+    df["variant"] = df["variant"].fillna("")
+    df["ddof"] = DDOF
+    return df
+
+
+def _scale_digits(value: float, digits: int) -> int:
+    """Decimals that keep 2 significant digits of small values (a demo net has 0.012M params)."""
+    if pd.isna(value) or value == 0 or abs(value) >= 10 ** -(digits - 1):
+        return digits
+    return max(digits, -int(np.floor(np.log10(abs(value)))) + 1)
+
+
+def retrain_wide_table(long: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
+    """One line per row: `Method`, the metric columns (mean ± std; params and search cost as means), `n`
+    (trained pairs / expected), `missing`, `source`. Cited rows carry "†"."""
+    metrics = [m for m in HEADERS if m in set(long["metric"])]
+    lines = []
+    for (label, source), sel in long.groupby(["row", "source"], sort=False):
+        line = {"Method": label + (f" {CITED_MARK}" if source == "cited" else "")}
+        for metric in metrics:
+            hit = sel[sel["metric"] == metric]
+            if not len(hit):
+                line[HEADERS[metric]] = "-"
+                continue
+            mean = hit["mean"].iloc[0]
+            if metric in ("params_m", "gpu_days"):
+                line[HEADERS[metric]] = format_mean_std(mean, float("nan"), _scale_digits(mean, digits))
+            else:
+                line[HEADERS[metric]] = format_mean_std(mean, hit["std"].iloc[0], digits)
+        errors = sel[~sel["metric"].isin(["params_m", "gpu_days"])]
+        if source == "cited":
+            line["n"] = "cited"
+        else:
+            line["n"] = f"{int(errors['n'].min()) if len(errors) else 0}/" \
+                        f"{int(errors['expected'].max()) if len(errors) else 0}"
+        line["missing seeds"] = ";".join(sorted({m for m in errors["missing"] if isinstance(m, str) and m}))
+        line["source"] = source
+        lines.append(line)
+    return pd.DataFrame(lines)
+
+
+def write_retrain_table_files(long: pd.DataFrame, csv, md, tex, title: str = "", label: str = "") -> pd.DataFrame:
+    from darts_core.report.tables import to_latex, to_markdown
+    from darts_core.runlog import write_table, write_text
+
+    write_table(long, csv)
+    wide = retrain_wide_table(long)
+    write_text(to_markdown(wide, title), md)
+    write_text(to_latex(wide, title, label), tex)
+    return wide
