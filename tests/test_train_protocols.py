@@ -8,7 +8,7 @@ from PIL import Image
 from darts_core.errors import DartsCoreError
 from darts_core.train.augment import cutout
 from darts_core.train.protocols import get_protocol
-from darts_core.train.retrain import resolve_genotype
+from darts_core.train.genotype_source import resolve_genotype
 from darts_core.spaces import darts
 
 

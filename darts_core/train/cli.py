@@ -47,7 +47,8 @@ def pick_device(spec: str) -> str:
 
 
 def run(args) -> int:
-    from darts_core.train.retrain import resolve_genotype, retrain
+    from darts_core.train.genotype_source import resolve_genotype
+    from darts_core.train.retrain import retrain
 
     overrides = {name: getattr(args, name) for name in OVERRIDES}
     overrides["auxiliary"] = args.auxiliary

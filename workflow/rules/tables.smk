@@ -17,8 +17,9 @@ rule stop_lookup:
         f"{RUN_DIR}/{STOP_LOOKUP}",
     log:
         f"results/logs/stop_lookup/{RUN_KEY}.log",
+    # the search env: on datasets without a benchmark table each stop's cell is trained (torch)
     conda:
-        "../../envs/analysis.yaml"
+        "../../envs/search.yaml"
     threads: 1
     params:
         data_dir=config["paths"]["data"] if "paths" in config else "data",

@@ -10,7 +10,7 @@ from darts_core.errors import DartsCoreError
 from darts_core.report.tables import search_seconds_until
 from darts_core.runlog import write_json
 from darts_core.spaces import darts
-from darts_core.train.retrain import resolve_genotype
+from darts_core.train.genotype_source import resolve_genotype
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "w", buffering=1)
 criterion = snakemake.params.criterion
