@@ -73,7 +73,10 @@ PRESETS: dict[str, dict] = {
     # DARTS space (quark0/darts cnn/train_search.py; RobustDARTS src/search/args.py agrees): 50 epochs, batch
     # 64, lr 0.025 -> 0.001, momentum 0.9 without Nesterov, wd 3e-4, grad_clip 5, C=16, 8 layers, arch Adam
     # 3e-4 (0.5, 0.999) wd 1e-3, train_portion 0.5 (first 25k / last 25k of the CIFAR-10 training set).
-    "darts-space": {"space": "darts", "epochs": 50, "batch_size": 64, "channels": 16, "num_cells": 8, "w_lr": 0.025,
+    # The loop is quark0's (`loop: quark0`): alpha step before the weight step, the clip on the weights only
+    # (its alphas are not module parameters), the learning rate set once per epoch after
+    # `scheduler.step()` (epoch e runs at the cosine's step e + 1).
+    "darts-space": {"space": "darts", "loop": "quark0", "epochs": 50, "batch_size": 64, "channels": 16, "num_cells": 8, "w_lr": 0.025,
                     "w_lr_min": 0.001, "w_momentum": 0.9, "w_nesterov": False, "w_wd": 0.0003, "grad_clip": 5.0,
                     "a_lr": 0.0003, "a_betas": (0.5, 0.999), "a_wd": 0.001, "search_split": "darts"},
 }
@@ -83,6 +86,9 @@ HARD_METHODS = ("gdas", "rsps")
 # DARTS-space variants registered as spaces (registry.SPACES); `darts-s1` is accepted for `s1` etc.
 SPACE_ALIASES = {f"darts-s{k}": f"s{k}" for k in range(1, 5)}
 SCHEDULES = ("cosine", "constant")
+# whose training loop DARTS-V1/V2 follow: xautodl (NAS-Bench-201 scripts) or quark0 (DARTS space), see
+# darts_core.search.darts and .schedule
+LOOPS = ("xautodl", "quark0")
 DEVICES = ("auto", "cpu", "cuda")
 HESSIAN_METHODS = ("exact", "lanczos")
 
@@ -104,6 +110,7 @@ class SearchConfig:
     w_lr: float = 0.025
     w_lr_min: float = 0.001
     w_lr_schedule: str = "cosine"
+    loop: str = "xautodl"  # LOOPS: step order, what the clip covers, per-step or per-epoch learning rate
     w_momentum: float = 0.9
     w_nesterov: bool = True
     w_wd: float = 0.0005
@@ -211,6 +218,7 @@ def resolve_config(mapping: dict) -> SearchConfig:
     if v["w_nesterov"] and v["w_momentum"] == 0:
         raise DartsCoreError("w_nesterov needs w_momentum > 0")
     v["w_lr_schedule"] = _choice("w_lr_schedule", v["w_lr_schedule"], SCHEDULES)
+    v["loop"] = _choice("loop", v["loop"], LOOPS)
     v["hessian_method"] = _choice("hessian_method", v["hessian_method"], HESSIAN_METHODS)
     device = str(v["device"])
     if not (device in DEVICES or device.startswith("cuda:")):

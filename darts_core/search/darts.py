@@ -6,6 +6,10 @@ the alphas, and alpha gradients are only zeroed right before an alpha step. So t
 the previous alpha gradient plus the train-loss alpha gradient (and, in the authors' warm-up code, the
 train-loss alpha gradients accumulated over all frozen steps). We keep that rule; the loop checkpoints
 alpha gradients so that a resumed run clips exactly like an uninterrupted one.
+
+On the DARTS space (`loop: quark0`, quark0/darts cnn/train_search.py `train`) DARTS-V1 takes the alpha
+step first (`architect.step`, then the weight step), and the clip covers the weights only
+(`clip_grad_norm(model.parameters())`: quark0's alphas are plain Variables, not module parameters).
 """
 
 from __future__ import annotations
@@ -22,7 +26,8 @@ def _finite(loss: torch.Tensor, what: str) -> None:
 
 
 class DartsV1:
-    """Per batch: weight step on the train batch, then alpha step on the valid batch."""
+    """Per batch: weight step on the train batch, then alpha step on the valid batch (xautodl); alpha step
+    first under `loop: quark0`."""
 
     name = "darts-v1"
 
@@ -38,6 +43,11 @@ class DartsV1:
     def __init__(self, model, criterion, w_optimizer, a_optimizer, grad_clip: float):
         self.model, self.criterion = model, criterion
         self.w_optimizer, self.a_optimizer, self.grad_clip = w_optimizer, a_optimizer, grad_clip
+        self.alphas_first, self.clip_alphas = False, True  # xautodl's loop; configure() may switch
+
+    def configure(self, cfg) -> None:
+        quark0 = getattr(cfg, "loop", "xautodl") == "quark0"
+        self.alphas_first, self.clip_alphas = quark0, not quark0
 
     def weight_step(self, x, y):
         self.w_optimizer.zero_grad()
@@ -45,8 +55,9 @@ class DartsV1:
         loss = self.criterion(logits, y)
         _finite(loss, "train loss")
         loss.backward()
-        if self.grad_clip > 0:  # clip_grad_norm_(network.parameters(), 5): weights and alphas
-            params = list(self.model.weight_parameters()) + list(self.model.arch_parameters())
+        if self.grad_clip > 0:  # xautodl clip_grad_norm_(network.parameters(), 5): weights and alphas
+            params = list(self.model.weight_parameters())
+            params += list(self.model.arch_parameters()) if self.clip_alphas else []
             torch.nn.utils.clip_grad_norm_(params, self.grad_clip)
         self.w_optimizer.step()
         return loss.detach(), logits.detach()
@@ -61,6 +72,10 @@ class DartsV1:
 
     def step(self, x_train, y_train, x_valid, y_valid, update_alphas: bool = True):
         """One search step; returns (train loss, train logits) of the weight step."""
+        if self.alphas_first:
+            if update_alphas:
+                self.alpha_step(x_valid, y_valid)
+            return self.weight_step(x_train, y_train)
         out = self.weight_step(x_train, y_train)
         if update_alphas:
             self.alpha_step(x_valid, y_valid)
