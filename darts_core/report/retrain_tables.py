@@ -115,23 +115,33 @@ def _scale_digits(value: float, digits: int) -> int:
     return max(digits, -int(np.floor(np.log10(abs(value)))) + 1)
 
 
+def cost_header(long: pd.DataFrame) -> str:
+    """"Search cost (GPU days)" when every computed search ran on CUDA (the paper's unit); CPU days for the
+    demo; "device days" for a mix."""
+    notes = long.loc[(long["metric"] == "gpu_days") & (long["source"] == "computed") & (long["n"] > 0), "note"]
+    devices = {d for n in notes for d in str(n).rsplit(" on ", 1)[-1].split("/")} if len(notes) else {"cuda"}
+    unit = "GPU" if all(d.startswith("cuda") for d in devices) else "CPU" if devices == {"cpu"} else "device"
+    return f"Search cost ({unit} days)"
+
+
 def retrain_wide_table(long: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
     """One line per row: `Method`, the metric columns (mean ± std; params and search cost as means), `n`
     (trained pairs / expected), `missing`, `source`. Cited rows carry "†"."""
     metrics = [m for m in HEADERS if m in set(long["metric"])]
+    headers = {**HEADERS, "gpu_days": cost_header(long)}
     lines = []
     for (label, source), sel in long.groupby(["row", "source"], sort=False):
         line = {"Method": label + (f" {CITED_MARK}" if source == "cited" else "")}
         for metric in metrics:
             hit = sel[sel["metric"] == metric]
             if not len(hit):
-                line[HEADERS[metric]] = "-"
+                line[headers[metric]] = "-"
                 continue
             mean = hit["mean"].iloc[0]
             if metric in ("params_m", "gpu_days"):
-                line[HEADERS[metric]] = format_mean_std(mean, float("nan"), _scale_digits(mean, digits))
+                line[headers[metric]] = format_mean_std(mean, float("nan"), _scale_digits(mean, digits))
             else:
-                line[HEADERS[metric]] = format_mean_std(mean, hit["std"].iloc[0], digits)
+                line[headers[metric]] = format_mean_std(mean, hit["std"].iloc[0], digits)
         errors = sel[~sel["metric"].isin(["params_m", "gpu_days"])]
         if source == "cited":
             line["n"] = "cited"
