@@ -76,3 +76,18 @@ def test_retrain_subcommand(tmp_path, capsys):
                              "--out", str(tmp_path / "x"), "--device", "cpu"])
     with pytest.raises(DartsCoreError, match="imagenet network; it does not fit dataset digits"):
         bad.func(bad)
+
+
+def test_a_finished_checkpoint_rewrites_the_outputs_snakemake_removed(tmp_path):
+    """Snakemake deletes a job's outputs before rerunning it (e.g. after a code change): the finished
+    checkpoint trains nothing more and gives the same metrics.csv and results.json back."""
+    cfg1 = get_protocol("demo", epochs=1, init_channels=4, layers=3, batch_size=256)
+    first = retrain(V2, "digits", cfg1, tmp_path, seed=0)
+    metrics = (tmp_path / "metrics.csv").read_text()
+    for name in ("metrics.csv", "results.json"):
+        (tmp_path / name).unlink()
+    seen = []
+    again = retrain(V2, "digits", cfg1, tmp_path, seed=0, on_epoch_end=lambda e, r: seen.append(e))
+    assert seen == []
+    assert (tmp_path / "metrics.csv").read_text() == metrics
+    assert again["test_error"] == first["test_error"] and (tmp_path / "results.json").is_file()

@@ -132,6 +132,9 @@ def fit(model: nn.Module, train_loader, test_loader, cfg: TrainConfig, out_dir, 
         write_table(pd.DataFrame(history, columns=list(METRIC_COLUMNS)), out / METRICS)
         if on_epoch_end is not None:
             on_epoch_end(epoch, row)
+    # again here: a finished checkpoint resumed after its outputs were removed (Snakemake deletes a job's
+    # outputs before rerunning it) still gives metrics.csv
+    write_table(pd.DataFrame(history, columns=list(METRIC_COLUMNS)), out / METRICS)
     return write_results(out, history, model, info or {})
 
 
