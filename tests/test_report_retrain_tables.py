@@ -117,3 +117,15 @@ def test_a_row_without_any_trained_cell_is_missing_not_dropped(tmp_path):
     assert err["n"] == 0 and np.isnan(err["mean"])
     assert err["missing"] == "search0/seed0,search1/seed0"
     assert retrain_wide_table(long).iloc[0]["Test error (%)"] == "-"
+
+
+def test_a_published_cell_trained_here_is_computed_without_search_cost(tmp_path):
+    spec = {"experiment": "table4", "rows": [{"label": "DARTS-V2", "genotype": "DARTS_V2"}]}
+    a = summary(tmp_path / "a.csv", [(0, 0, 3.35, 2.70, 0.1, float("nan")), (0, 1, 3.35, 2.86, 0.1, float("nan"))])
+    long = retrain_long_table("table4", spec, {"DARTS-V2": [a]}, "cifar10", [0, 1, 2], [0, 1])
+    assert sorted(long["metric"]) == ["params_m", "test_error"]  # no search, no search cost
+    err = long.set_index("metric").loc["test_error"]
+    # one cell, whatever the entry's search seeds: the pairs are (0, retrain seed)
+    assert (err["n"], err["expected"], err["source"]) == (2, 2, "computed") and "published genotype" in err["note"]
+    cmp = compare(long).set_index("metric")
+    assert cmp.loc["test_error", "reported"] == 2.76 and bool(cmp.loc["test_error", "within_2std"])

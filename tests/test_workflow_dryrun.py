@@ -144,6 +144,7 @@ def test_demo_plan_runs_on_the_cpu(tmp_path):
     assert [j["wildcards"]["space"] for j in found if j["wildcards"]["run"] == "ss-darts"] == ["darts"]
     retrain = [j for j in jobs if j["rule"] == "retrain"]
     assert sorted((j["wildcards"]["criterion"], j["wildcards"]["rseed"]) for j in retrain) == [
+        ("final", "0"), ("final", "1")] + [  # the published DARTS-V2 cell
         (f"ss_residual-{op}", r) for op in ("dil_conv_3x3", "sep_conv_3x3") for r in "01"]
     assert all(j["resources"].get("gpu") == "0" and j["wildcards"]["protocol"] == "demo" for j in retrain)
     assert [j["wildcards"]["table"] for j in jobs if j["rule"] == "retrain_table"] == ["table4"]

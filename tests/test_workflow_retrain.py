@@ -77,8 +77,13 @@ def test_criterion_slugs_are_safe_wildcard_values(common):
 
 def test_paper_retrains_the_table4_and_table5_cells(common, paper):
     specs = common.retrain_specs(common.check_study(paper, *common.implemented()))
-    cifar = [s for s in specs if s["entry"] == "table4_cifar10"]
+    cifar = [s for s in specs if s["entry"] == "table4_cifar10" and s["names"]["method"] != "published"]
     imagenet = [s for s in specs if s["entry"] == "table5_imagenet"]
+    published = [s for s in specs if s["names"]["method"] == "published"]
+    # Table 4's DARTS-V2 row: the published cell trained with the picked cells' protocol and seeds
+    assert [(s["entry"], s["names"]["run"], s["names"]["dataset"], s["criterion"]) for s in published] == [
+        ("table4_cifar10", "DARTS_V2", "published", "final")]
+    assert published[0]["seeds"] == paper["retrain"]["table4_cifar10"]["seeds"]
     table = lambda name: {r["stop"] for r in paper["tables"][name]["rows"] if "stop" in r}  # noqa: E731
     assert {s["criterion"] for s in cifar} == table("table4")
     assert {s["criterion"] for s in imagenet} == table("table5")
@@ -94,7 +99,8 @@ def test_adding_a_criterion_adds_jobs(common, paper):
     more["retrain"]["table4_cifar10"]["criteria"].append("darts+_sc:2")
     after = common.retrain_summaries(common.check_retrain(more), ["table4_cifar10"])
     assert len(after) == len(before) + 1
-    assert after[-1].endswith("/ss-darts/dartsplus_sc-2/cifar10-drnas-cifar.csv")
+    (new,) = set(after) - set(before)
+    assert new.endswith("/ss-darts/dartsplus_sc-2/cifar10-drnas-cifar.csv")
 
 
 @pytest.mark.parametrize(
@@ -128,7 +134,7 @@ def test_paper_dag_searches_the_darts_space_then_stops_and_picks_genotypes(paper
 @pytest.mark.workflow
 def test_paper_retrain_jobs_per_criterion_take_a_gpu_for_over_a_day(paper_plan, paper):
     entry = paper["retrain"]["table4_cifar10"]
-    jobs = [j for j in paper_plan if j["rule"] == "retrain"]
+    jobs = [j for j in paper_plan if j["rule"] == "retrain" and j["wildcards"]["method"] != "published"]
     per_criterion = {}
     for j in jobs:
         per_criterion.setdefault(j["wildcards"]["criterion"], []).append(j)
@@ -141,6 +147,10 @@ def test_paper_retrain_jobs_per_criterion_take_a_gpu_for_over_a_day(paper_plan, 
     assert {c: len(v) for c, v in per_criterion.items()} == {
         c.replace(":", "-"): want for c in entry["criteria"]
     }
+    baseline = [j for j in paper_plan if j["rule"] == "retrain" and j["wildcards"]["method"] == "published"]
+    assert sorted(j["wildcards"]["rseed"] for j in baseline) == [str(r) for r in entry["seeds"]]
+    assert all(j["wildcards"]["run"] == "DARTS_V2" and j["resources"]["gpu"] == "1" for j in baseline)
+    assert [j["wildcards"]["run"] for j in paper_plan if j["rule"] == "published_genotype"] == ["DARTS_V2"]
 
 
 @pytest.mark.workflow
@@ -162,7 +172,7 @@ def test_paper_table_inputs_are_the_summaries(paper_plan, common, paper):
     assert sorted(tables["table4"]["input"]) == sorted(s for s in summaries if s.endswith("cifar10-drnas-cifar.csv"))
     assert sorted(tables["table5"]["input"]) == sorted(s for s in summaries if s.endswith("imagenet-drnas-imagenet.csv"))
     assert sorted(summaries) == sorted(common.retrain_summaries(paper))
-    assert len([s for s in summaries if s.endswith("cifar10-drnas-cifar.csv")]) == 4
+    assert len([s for s in summaries if s.endswith("cifar10-drnas-cifar.csv")]) == 5  # 4 cells + DARTS-V2
     assert len([s for s in summaries if s.endswith("imagenet-drnas-imagenet.csv")]) == 2
 
 
@@ -187,7 +197,8 @@ TINY = {
     },
     "tables": {"table4": {"experiment": "tiny", "paper": "Table 4 in miniature", "retrain": "digits", "rows": [
         {"label": "SS-DARTS-SepConv3", "run": "ss-darts", "stop": "ss_residual:sep_conv_3x3"},
-        {"label": "DARTS-V2", "cited": True}]}},
+        {"label": "DARTS-V2", "genotype": "DARTS_V2"},
+        {"label": "PC-DARTS", "cited": True}]}},
 }
 RUN = "results/tiny/runs/darts-digits/darts-v1/ss-darts/seed0"
 BASE = "results/tiny/retrain/darts-digits/darts-v1/ss-darts/ss_residual-sep_conv_3x3"
@@ -235,8 +246,16 @@ def test_tiny_retrain_on_digits_writes_the_summary_and_table4(tiny):
     assert ours.loc["test_error", "mean"] == pytest.approx(row["test_error"])
     assert ours.loc["params_m", "mean"] == pytest.approx(row["params_m"])
     assert set(ours["dataset"]) == {"digits"} and set(ours["source"]) == {"computed"}
-    assert set(table.loc[table["row"] == "DARTS-V2", "source"]) == {"cited"}
-    assert "DARTS-V2 †" in (cwd / "results/tables/table4.md").read_text()
+    assert set(table.loc[table["row"] == "PC-DARTS", "source"]) == {"cited"}
+    assert "PC-DARTS †" in (cwd / "results/tables/table4.md").read_text()
+    # the published DARTS-V2 cell, trained under the same entry; no search, so no search cost
+    v2 = table[table["row"] == "DARTS-V2"].set_index("metric")
+    assert set(v2["source"]) == {"computed"} and "gpu_days" not in v2.index
+    base = "results/tiny/retrain/darts-published/published/DARTS_V2/final"
+    picked = yaml.safe_load((cwd / base / "search0" / "genotype.json").read_text())
+    assert picked["genotype"] == archs[1] and picked["epoch"] is None  # archs[1] is DARTS_V2
+    trained = pd.read_csv(cwd / base / "digits-demo.csv")
+    assert v2.loc["test_error", "mean"] == pytest.approx(trained["test_error"].mean())
     assert (cwd / "results/tables/table4_vs_paper.md").read_text().count("No computed cell") == 1  # digits
 
 
@@ -256,7 +275,7 @@ def test_each_table4_and_table5_row_has_its_summary(common, paper):
     for table, rdataset, protocol in (("table4", "cifar10", "drnas-cifar"), ("table5", "imagenet", "drnas-imagenet")):
         spec = paper["tables"][table]
         for row in spec["rows"]:
-            if row.get("cited"):
+            if row.get("cited") or "genotype" in row:
                 continue
             paths = common.retrain_summary_of(paper, spec["experiment"], row["run"], row["stop"], rdataset)
             slug = row["stop"].replace(":", "-")
@@ -276,6 +295,8 @@ def test_each_table4_and_table5_row_has_its_summary(common, paper):
         ("table4", {"rows": [{"label": "x", "run": ["ss-darts"], "stop": "ss_residual:sep_conv_3x3"}]},
          "tables.table4.rows[0].run: a darts-space row names one run"),
         ("table1", {"retrain": "table4_cifar10"}, "tables.table1.retrain: NAS-Bench-201 tables are benchmark look-ups"),
+        ("table4", {"rows": [{"label": "x", "genotype": "DARTS_V3"}]},
+         "tables.table4.rows[0].genotype: 'DARTS_V3' is not a published genotype (DARTS_V1, DARTS_V2"),
     ],
 )
 def test_bad_retrain_tables_name_the_key(common, paper, table, change, words):

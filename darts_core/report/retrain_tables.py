@@ -11,8 +11,9 @@ Metrics (the long table's `metric`, on `dataset` = the retrain dataset):
 - ImageNet (Table 5): `top1_error`, `top5_error` (%), `params_m`;
 - both: `gpu_days`, the search cost: wall time of the search up to the stop epoch / 86400, measured on
   the search's device (`search_device`; on a CPU demo these are CPU days), once per search seed.
-Cited rows are the paper's numbers (darts_core.reported), source `cited`, marked "†"; they are never
-passed off as computed. Output: the long format of darts_core.report.tables (``LONG_COLUMNS``).
+A row `genotype: DARTS_V2` is a published cell trained here under the same entry (a same-protocol
+baseline, source `computed`, no search cost). Cited rows are the paper's numbers (darts_core.reported),
+source `cited`, marked "†"; they are never passed off as computed. Output: the long format of darts_core.report.tables (``LONG_COLUMNS``).
 """
 
 from __future__ import annotations
@@ -52,12 +53,14 @@ def _row(table, label, dataset, metric, values, expected, missing, source, note)
 
 
 def computed_rows(table: str, label: str, summary: pd.DataFrame, rdataset: str, search_seeds: Sequence[int],
-                  seeds: Sequence[int], note: str = "") -> list[dict]:
+                  seeds: Sequence[int], note: str = "", cost: bool = True) -> list[dict]:
     """The long rows of one trained cell (one table row): errors and params over every (search seed,
     retrain seed) pair, search cost over search seeds."""
     pairs = [(int(s), int(r)) for s in search_seeds for r in seeds]
     out = []
     for metric in table_metrics(rdataset):
+        if metric == "gpu_days" and not cost:
+            continue
         if metric == "gpu_days":
             per_search = summary.drop_duplicates("search_seed") if len(summary) else summary
             have = {int(s): v / SECONDS_PER_DAY for s, v in zip(per_search.get("search_seed", []),
@@ -100,6 +103,11 @@ def retrain_long_table(name: str, spec: Mapping, summaries: Mapping[str, Sequenc
             out += cited_rows(table, label, reported, row.get("note", "") or "not trained here; the paper's number")
             continue
         summary = read_summaries(summaries.get(label, []))
+        if "genotype" in row:  # a published cell trained here as a baseline: no search, one "search seed"
+            out += computed_rows(table, label, summary, rdataset, [0], seeds,
+                                 row.get("note", "") or f"published genotype {row['genotype']}, trained here",
+                                 cost=False)
+            continue
         out += computed_rows(table, label, summary, rdataset, search_seeds, seeds,
                              row.get("note", "") or f"run {row['run']}, stop {row.get('stop', 'final')}")
     df = pd.DataFrame(out, columns=LONG_COLUMNS)

@@ -359,7 +359,46 @@ def retrain_specs(config):
                             settings={**RETRAIN_DEFAULTS, **entry},
                         )
                     )
+        out += published_specs(config, name, entry)
     return out
+
+
+# A table row `genotype: DARTS_V2` trains a published cell under the row's retrain entry (a baseline
+# trained with the same protocol and seeds as the picked cells); its paths use dataset and method
+# `published`, run = the genotype's name, criterion `final`, search seed 0.
+PUBLISHED = "published"
+
+
+def published_genotypes(config, entry_name):
+    """Published genotype names that the tables using retrain entry `entry_name` train."""
+    names = []
+    for spec in config.get("tables", {}).values():
+        if spec.get("retrain") == entry_name:
+            names += [r["genotype"] for r in spec["rows"] if "genotype" in r]
+    return list(dict.fromkeys(names))
+
+
+def published_specs(config, entry_name, entry):
+    return [
+        dict(
+            entry=entry_name,
+            names=dict(
+                experiment=entry["experiment"],
+                space=config["experiments"][entry["experiment"]]["space"],
+                dataset=PUBLISHED,
+                method=PUBLISHED,
+                run=genotype,
+                criterion="final",
+                rdataset=entry["dataset"],
+                protocol=entry["protocol"],
+            ),
+            criterion="final",
+            search_seeds=[0],
+            seeds=list(entry.get("seeds", [0])),
+            settings={**RETRAIN_DEFAULTS, **entry},
+        )
+        for genotype in published_genotypes(config, entry_name)
+    ]
 
 
 def retrain_spec(config, w):
@@ -471,6 +510,15 @@ def check_retrain_table(config, name, spec):
             f"the table shows {spec['experiment']!r}"
         )
     for i, row in computed:
+        if "genotype" in row:
+            from darts_core.spaces.darts import PUBLISHED_TEXT
+
+            if row["genotype"] not in PUBLISHED_TEXT or "run" in row:
+                raise StudyConfigError(
+                    f"{where}.rows[{i}].genotype: {row['genotype']!r} is not a published genotype "
+                    f"({', '.join(PUBLISHED_TEXT)}), or the row also names a run"
+                )
+            continue
         if isinstance(row.get("run"), list) or "run" not in row:
             raise StudyConfigError(
                 f"{where}.rows[{i}].run: a {space}-space row names one run (or is `cited: true`)"
@@ -492,6 +540,16 @@ def retrain_table_summaries(config, table):
     out = {}
     for row in spec["rows"]:
         if row.get("cited"):
+            continue
+        if "genotype" in row:
+            home = (config["retrain"][spec["retrain"]]["experiment"], row["genotype"])
+            out[row["label"]] = [
+                RETRAIN_SUMMARY.format(**s["names"])
+                for s in retrain_specs(config)
+                if s["entry"] == spec["retrain"]
+                and s["names"]["method"] == PUBLISHED
+                and (s["names"]["experiment"], s["names"]["run"]) == home
+            ]
             continue
         home = home_of(config, spec["experiment"], row["run"])
         out[row["label"]] = list(
@@ -516,6 +574,7 @@ def retrain_summary_of(config, experiment, run, criterion, rdataset):
             RETRAIN_SUMMARY.format(**s["names"])
             for s in retrain_specs(config)
             if (s["names"]["experiment"], s["names"]["run"]) == home
+            and s["names"]["method"] != PUBLISHED
             and s["criterion"] == criterion
             and s["names"]["rdataset"] == rdataset
         )

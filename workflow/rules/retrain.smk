@@ -1,6 +1,8 @@
 # Training the selected cells from scratch (Tables 4 and 5, issue 8). For every entry of the config's
 # `retrain` section, every search run of its (DARTS-space) experiment, every stop criterion it lists and
 # every search seed in `search_seeds`:
+#   published_genotype  a published cell a table row names (`genotype: DARTS_V2`), trained as a baseline
+#                     under the same entry: .../{space}-published/published/DARTS_V2/final/search0/genotype.json
 #   genotype          the cell at the criterion's stop epoch (stops.csv + genotypes.csv of the search) and
 #                     the search's wall time up to it (metrics.csv, device from run.json) ->
 #                       results/{experiment}/retrain/{space}-{dataset}/{method}/{run}/{criterion}/search{seed}/genotype.json
@@ -45,6 +47,25 @@ rule genotype:
         criterion=lambda w: retrain_criteria(config)[w.criterion],
     script:
         "../scripts/genotype.py"
+
+
+# a published cell (table row `genotype: DARTS_V2`) instead of a search's pick; the retrain rules follow
+ruleorder: published_genotype > genotype
+
+
+rule published_genotype:
+    output:
+        GENOTYPE,
+    log:
+        f"results/logs/genotype/{RETRAIN_RUN_KEY}/search{{seed}}.log",
+    wildcard_constraints:
+        dataset=PUBLISHED,
+        method=PUBLISHED,
+        criterion="final",
+    conda:
+        "../../envs/analysis.yaml"
+    script:
+        "../scripts/published_genotype.py"
 
 
 rule retrain:
