@@ -46,3 +46,13 @@ def _one_torch_thread():
     torch.set_num_threads(1)
     yield
     torch.set_num_threads(before)
+
+
+@pytest.fixture(scope="session")
+def paper_plan(tmp_path_factory) -> list[dict]:
+    """The jobs `snakemake -n` plans for the paper config (tests/workflow_plan.py)."""
+    from workflow_plan import planned_jobs, snakemake
+
+    proc = snakemake("-n", "--configfile", str(REPO / "config.yaml"), cwd=tmp_path_factory.mktemp("paper"))
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    return planned_jobs(proc.stdout)

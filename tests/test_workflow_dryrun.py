@@ -3,48 +3,14 @@
 
 from __future__ import annotations
 
-import re
-import subprocess
-import sys
 from collections import Counter
-from pathlib import Path
 
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
-SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+from workflow_plan import REPO, planned_jobs, snakemake
 
 pytestmark = pytest.mark.workflow
-
-
-def snakemake(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    """Run snakemake on the repository's Snakefile in `cwd` (a temporary directory: nothing of the
-    repository's results/ or .snakemake/ is read or written)."""
-    cmd = [SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(cwd), *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-
-
-def planned_jobs(text: str) -> list[dict]:
-    """Jobs of a `snakemake -n` listing: rule, wildcards and resources of each."""
-    jobs = []
-    for block in re.split(r"\n(?=rule \w+:\n)", text):
-        head = re.match(r"rule (\w+):\n", block)
-        if not head:
-            continue
-        job = {"rule": head.group(1)}
-        for key in ("wildcards", "resources"):
-            m = re.search(rf"^\s+{key}: (.*)$", block, re.M)
-            job[key] = dict(kv.split("=", 1) for kv in m.group(1).split(", ")) if m else {}
-        jobs.append(job)
-    return jobs
-
-
-@pytest.fixture(scope="module")
-def paper_plan(tmp_path_factory) -> list[dict]:
-    proc = snakemake("-n", "--configfile", str(REPO / "config.yaml"), cwd=tmp_path_factory.mktemp("paper"))
-    assert proc.returncode == 0, proc.stderr + proc.stdout
-    return planned_jobs(proc.stdout)
 
 
 def searches(plan, experiment, **match):

@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import copy
 import re
-import subprocess
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -15,33 +13,11 @@ import pandas as pd
 import pytest
 import yaml
 
-REPO = Path(__file__).resolve().parents[1]
-SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
+from workflow_plan import REPO, snakemake
+
 COMMON = REPO / "workflow" / "rules" / "common.smk"
 SUMMARY_COLUMNS = ["experiment", "run", "criterion", "search_seed", "retrain_seed", "params_m", "test_error",
                    "top1_error", "top5_error"]
-
-
-def snakemake(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    cmd = [SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(cwd), *args]
-    return subprocess.run(cmd, capture_output=True, text=True, timeout=600)
-
-
-def planned_jobs(text: str) -> list[dict]:
-    jobs = []
-    for block in re.split(r"\n(?=rule \w+:\n)", text):
-        head = re.match(r"rule (\w+):\n", block)
-        if not head:
-            continue
-        job = {"rule": head.group(1)}
-        for key in ("wildcards", "resources", "input", "output"):
-            m = re.search(rf"^\s+{key}: (.*)$", block, re.M)
-            if key in ("input", "output"):
-                job[key] = m.group(1).split(", ") if m else []
-            else:
-                job[key] = dict(kv.split("=", 1) for kv in m.group(1).split(", ")) if m else {}
-        jobs.append(job)
-    return jobs
 
 
 @pytest.fixture(scope="module")
@@ -54,13 +30,6 @@ def common():
 @pytest.fixture()
 def paper():
     return yaml.safe_load((REPO / "config.yaml").read_text())
-
-
-@pytest.fixture(scope="module")
-def paper_plan(tmp_path_factory) -> list[dict]:
-    proc = snakemake("-n", "--configfile", str(REPO / "config.yaml"), cwd=tmp_path_factory.mktemp("paper"))
-    assert proc.returncode == 0, proc.stderr + proc.stdout
-    return planned_jobs(proc.stdout)
 
 
 # ---- helpers (plain Python) ---------------------------------------------------------------------------
