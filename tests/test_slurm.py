@@ -79,6 +79,29 @@ def test_profile_is_v9_and_uses_squeue():
     assert prof["slurm-init-seconds-before-status-checks"] * 3 <= 600
 
 
+GPU_RULES = {"search", "retrain", "retrain_imagenet"}
+
+
+def test_cluster_profile_sends_only_gpu_rules_to_the_gpu_partition(slurm_plugin, tmp_path):
+    """profiles/slurm plans the paper: the GPU rules (one GPU, day-long limits) on the GPU partition, every
+    other job on the cluster's default one; retries resume jobs killed at their time limit."""
+    import yaml
+    from workflow_plan import planned_jobs, snakemake
+
+    prof = yaml.safe_load((REPO / "profiles" / "slurm" / "profile.yaml").read_text())
+    assert prof["executor"] == "slurm" and prof["retries"] >= 1 and prof["rerun-incomplete"]
+    assert prof["slurm-status-command"] == "squeue"
+    assert "slurm_partition" not in prof["default-resources"]
+    proc = snakemake("-n", "--profile", str(REPO / "profiles" / "slurm"), "--configfile", str(REPO / "config.yaml"),
+                     cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    jobs = [j for j in planned_jobs(proc.stdout) if j["rule"] != "all"]
+    on_gpu = {j["rule"] for j in jobs if j["resources"].get("slurm_partition") == "gpu"}
+    assert on_gpu == GPU_RULES
+    assert all(j["resources"].get("gpu") == "1" for j in jobs if j["rule"] in GPU_RULES)
+    assert {j["rule"] for j in jobs} - GPU_RULES >= {"benchmark_table", "tabular", "stop_lookup", "paper_table"}
+
+
 def test_missing_slurm_skips_outside_ci_and_fails_in_ci(monkeypatch):
     """The skip/fail policy, without Slurm: pretend a binary is missing and installing is not allowed."""
     monkeypatch.setattr(slurm_cluster, "NEEDED_BINARIES", ["no-such-slurm-binary"])
