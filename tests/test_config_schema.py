@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 import yaml
-from snakemake.exceptions import WorkflowError
 from snakemake.utils import validate
 
 REPO = Path(__file__).resolve().parents[1]
@@ -22,8 +21,21 @@ def load(name: str) -> dict:
     return yaml.safe_load(CONFIGS[name].read_text())
 
 
+def _common():
+    namespace: dict = {}
+    path = REPO / "workflow" / "rules" / "common.smk"
+    exec(compile(path.read_text(), str(path), "exec"), namespace)
+    return namespace
+
+
+COMMON = _common()
+
+
 def check(config: dict) -> None:
-    validate(config, str(SCHEMA))  # what the Snakefile runs before any job
+    """What the Snakefile runs before any job: the one-line schema check, then Snakemake's validate
+    (which fills in the defaults)."""
+    COMMON["check_schema"](config, SCHEMA)
+    validate(config, str(SCHEMA))
 
 
 @pytest.mark.parametrize("name", sorted(CONFIGS))
@@ -59,55 +71,55 @@ BAD = [
     # (edit, words that must appear in the message: the offending value/key and its path)
     (
         lambda c: _set(c, "experiments/table1/runs/darts-v2/method", "darts-V2"),
-        ["'darts-V2' is not one of", "['experiments']['table1']['runs']['darts-v2']['method']"],
+        ["'darts-V2' is not one of", "config experiments.table1.runs.darts-v2.method"],
     ),
     (
         lambda c: _set(c, "experiments/table2/runs/ss-darts/w_lr", -0.003),
-        ["-0.003 is less than or equal to the minimum of 0", "['experiments']['table2']['runs']['ss-darts']['w_lr']"],
+        ["-0.003 is less than or equal to the minimum of 0", "config experiments.table2.runs.ss-darts.w_lr"],
     ),
     (
         lambda c: _set(c, "experiments/table3/a_lr", -1e-3),
-        ["['experiments']['table3']['a_lr']"],
+        ["config experiments.table3.a_lr"],
     ),
     (
         lambda c: _set(c, "experiments/exp4_arch_lr/runs/a_lr0.001/a_lrr", 0.001),
-        ["'a_lrr' was unexpected", "['experiments']['exp4_arch_lr']['runs']['a_lr0.001']"],
+        ["'a_lrr' was unexpected", "config experiments.exp4_arch_lr.runs.a_lr0.001"],
     ),
     (
         lambda c: _set(c, "experiments/table1/epoch", 50),
-        ["'epoch' was unexpected", "['experiments']['table1']"],
+        ["'epoch' was unexpected", "config experiments.table1"],
     ),
     (
         lambda c: _set(c, "experiments/table1/seeds", [0, 1, -2]),
-        ["-2 is less than the minimum of 0", "['experiments']['table1']['seeds'][2]"],
+        ["-2 is less than the minimum of 0", "config experiments.table1.seeds.2"],
     ),
     (
         lambda c: _set(c, "experiments/table1/datasets", ["cifar-10"]),
-        ["'cifar-10' is not one of", "['experiments']['table1']['datasets'][0]"],
+        ["'cifar-10' is not one of", "config experiments.table1.datasets.0"],
     ),
     (
         lambda c: _set(c, "experiments/exp5_ex_darts/runs/ex-darts/a_lr", 0.1),
-        ["['experiments']['exp5_ex_darts']['runs']['ex-darts']"],  # reuse takes no settings
+        ["config experiments.exp5_ex_darts.runs.ex-darts"],  # reuse takes no settings
     ),
     (
         lambda c: _drop(c, "experiments/exp6_no_skip/runs/no-skip/method"),
-        ["['experiments']['exp6_no_skip']['runs']['no-skip']"],  # neither method nor reuse
+        ["config experiments.exp6_no_skip.runs.no-skip"],  # neither method nor reuse
     ),
     (
         lambda c: _set(c, "experiments/exp7_long/runs/ex-darts-500/w_lr_schedule", "cosin"),
-        ["'cosin' is not one of", "['w_lr_schedule']"],
+        ["'cosin' is not one of", "config experiments.exp7_long.runs.ex-darts-500.w_lr_schedule"],
     ),
     (
         lambda c: _set(c, "compute/gpus_per_search", -1),
-        ["['compute']['gpus_per_search']"],
+        ["config compute.gpus_per_search"],
     ),
     (
         lambda c: _set(c, "figures/fig3d_magnitudes/kind", "magnitude"),
-        ["'magnitude' is not one of", "['figures']['fig3d_magnitudes']['kind']"],
+        ["'magnitude' is not one of", "config figures.fig3d_magnitudes.kind"],
     ),
     (
         lambda c: _set(c, "stop_criteria/nb201", ["final", "darts+_sc:0"]),
-        ["'darts+_sc:0' does not match", "['stop_criteria']['nb201'][1]"],
+        ["'darts+_sc:0' does not match", "config stop_criteria.nb201.1"],
     ),
     (
         lambda c: _set(c, "experimnets", {}),
@@ -119,9 +131,10 @@ BAD = [
 @pytest.mark.parametrize("edit, words", BAD, ids=[w[-1] for _, w in BAD])
 def test_bad_values_fail_naming_the_key(edit, words):
     cfg = edit(copy.deepcopy(load("paper")))
-    with pytest.raises(WorkflowError) as err:
+    with pytest.raises(COMMON["StudyConfigError"]) as err:
         check(cfg)
     message = str(err.value)
+    assert "\n" not in message and message.startswith("config ")
     for word in words:
         assert word in message
 

@@ -122,12 +122,12 @@ def test_demo_plan_runs_on_the_cpu(tmp_path):
         (
             "darts-v2: {method: darts-v2}",
             "darts-v2: {method: darts_v2}",
-            ["'darts_v2' is not one of", "['experiments']['table1']['runs']['darts-v2']['method']"],
+            ["config experiments.table1.runs.darts-v2.method: 'darts_v2' is not one of ['darts-v1'"],
         ),
         (
             "a_lr: 0.001, w_lr: 0.003, batch_size: 256}",
             "a_lr: 0.001, w_lr: -0.003, batch_size: 256}",
-            ["-0.003 is less than or equal to the minimum of 0", "['experiments']['table2']['runs']['ss-darts']['w_lr']"],
+            ["config experiments.table2.runs.ss-darts.w_lr: -0.003 is less than or equal to the minimum of 0"],
         ),
     ],
     ids=["misspelled-method", "negative-lr"],

@@ -44,6 +44,28 @@ class StudyConfigError(ValueError):
     """A config that passed the JSON schema but names something that does not exist."""
 
 
+def check_schema(config, schema_path):
+    """The JSON schema with a one-line error that names the key (Snakemake's `validate`, which also fills
+    in the schema's defaults afterwards, prints jsonschema's many-line report)."""
+    import jsonschema
+    import yaml
+
+    with open(schema_path) as fh:
+        schema = yaml.safe_load(fh)
+    errors = jsonschema.validators.validator_for(schema)(schema).iter_errors(config)
+    # the deepest error, and a wrong value before an "unexpected keys" report of the same object
+    candidates = [jsonschema.exceptions.best_match([e]) for e in errors]
+    err = max(
+        candidates,
+        key=lambda e: (len(e.absolute_path), e.validator != "unevaluatedProperties"),
+        default=None,
+    )
+    if err is not None:
+        key = ".".join(str(p) for p in err.absolute_path) or "(top level)"
+        raise StudyConfigError(f"config {key}: {' '.join(err.message.split())}")
+    return config
+
+
 def implemented():
     """(methods, spaces) the installed search core implements (darts_core.search.registry); runs of the
     others may only be declared with `status: cited`."""
