@@ -93,7 +93,11 @@ def read_alphas(path: str | os.PathLike, known_ops: Sequence[str] | None = None)
     path = Path(path)
     if not path.exists():
         raise DartsCoreError(f"alpha log {path} does not exist")
-    df = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    try:
+        df = pd.read_parquet(path) if path.suffix == ".parquet" else pd.read_csv(path)
+    except Exception as err:  # pyarrow / pandas raise several types for a truncated or foreign file
+        raise DartsCoreError(f"alpha log {path} cannot be read ({type(err).__name__}: "
+                             f"{' '.join(str(err).split())})") from None
     missing = [c for c in ALPHA_COLUMNS if c not in df.columns]
     if missing:
         raise DartsCoreError(f"alpha log {path}: missing column(s) {', '.join(missing)}")

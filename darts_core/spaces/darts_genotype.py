@@ -97,7 +97,8 @@ def parse_genotype(text: str) -> Genotype:
     try:
         tree = ast.parse(text, mode="eval").body
     except SyntaxError as err:
-        raise DartsCoreError(f"genotype string {text!r} is not valid syntax ({err.msg})") from None
+        raise DartsCoreError(f"genotype string {text!r} is not valid syntax ({err.msg}); expected "
+                             "Genotype(normal=[(op, input), ...], normal_concat=..., reduce=[...], reduce_concat=...)") from None
     if not (isinstance(tree, ast.Call) and isinstance(tree.func, ast.Name) and tree.func.id == "Genotype"):
         raise DartsCoreError(f"genotype string {text!r} must look like Genotype(normal=[...], normal_concat=..., ...)")
     if tree.args:

@@ -238,10 +238,28 @@ def search_minutes(config, experiment, run, epochs):
     return int(math.ceil(1.5 * epochs * minutes)) + 10
 
 
+def check_stop_criteria(config):
+    """Selective-stop criteria name an op of their space (a typo would only show as a criterion "not
+    computable" after every search has run)."""
+    from darts_core.spaces import darts, nb201
+    from darts_core.stops.criteria import parse_criterion
+
+    for space, criteria in config.get("stop_criteria", {}).items():
+        ops = nb201.OPS if space == "nb201" else darts.get_space(space).all_ops
+        for i, text in enumerate(criteria):
+            op = parse_criterion(text).op
+            if op is not None and op not in ops:
+                raise StudyConfigError(
+                    f"stop_criteria.{space}[{i}]: {text!r} names op {op!r}, which the {space} space "
+                    f"lacks ({', '.join(ops)})"
+                )
+
+
 def check_study(config, methods, spaces):
     """Cross-references the JSON schema cannot express, and runs of methods or spaces the package does
     not implement (unless declared `status: cited`); the message names the key. Returns the config.
     """
+    check_stop_criteria(config)
     experiments = config["experiments"]
     for exp_name, exp in experiments.items():
         for run, spec in exp["runs"].items():
