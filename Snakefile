@@ -18,6 +18,10 @@ check_study(config, *implemented())
 SEARCHES = resolved_searches(config, resolve_config)
 
 
+onstart:
+    check_search_data(config)
+
+
 report: "workflow/report/workflow.rst"
 
 

@@ -4,7 +4,9 @@ Plain Python on purpose (no rules here): tests/test_workflow_common.py executes 
 functions with small configs. Functions take the config as an argument; rules pass the global `config`.
 """
 
+import json
 import math
+import os
 import re
 
 # one search = experiment x space x dataset x method x run x seed
@@ -152,6 +154,37 @@ def study_runs(config, experiments=None):
                         )
                     )
     return rows
+
+
+def check_search_data(config):
+    """Before any job (Snakefile `onstart`): the data files of every dataset with an unfinished search
+    are in place (darts_core.data.preflight), so a missing dataset fails once, not in every search job.
+    """
+    from darts_core.data.preflight import check_dataset
+
+    def finished(run_dir):
+        info = f"{run_dir}/{SEARCH_PRODUCTS['info']}"
+        if not os.path.isfile(info):
+            return False
+        with open(info) as fh:
+            return json.load(fh).get("status") in ("finished", "stopped")
+
+    todo = {
+        row["dataset"]
+        for row in study_runs(config)
+        if row["dir"] and not finished(row["dir"])
+    }
+    from darts_core.errors import DartsCoreError
+
+    paths = config.get("paths", {})
+    for dataset in sorted(todo):
+        try:
+            check_dataset(dataset, paths.get("data", "data"), paths.get("download", False))
+        except DartsCoreError as err:
+            hint = "set paths.download: true in the config"
+            raise StudyConfigError(
+                f"paths.data ({dataset} searches): {str(err).replace('pass --download', hint)}"
+            ) from None
 
 
 def run_dirs(config, experiments=None):
