@@ -179,7 +179,9 @@ def check_search_data(config):
     paths = config.get("paths", {})
     for dataset in sorted(todo):
         try:
-            check_dataset(dataset, paths.get("data", "data"), paths.get("download", False))
+            check_dataset(
+                dataset, paths.get("data", "data"), paths.get("download", False)
+            )
         except DartsCoreError as err:
             hint = "set paths.download: true in the config"
             raise StudyConfigError(
