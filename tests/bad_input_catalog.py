@@ -249,7 +249,26 @@ def _imagenet_class_mismatch(tmp):
     return imagenet_datasets(tmp / "inet")
 
 
+def _workflow_without_cifar(tmp):
+    """A real run (not -n) of a study whose CIFAR-10 is missing: the onstart check stops it before any job."""
+    from workflow_plan import snakemake
+
+    study = {"paths": {"data": "nodata"},
+             "compute": {"device": "cpu", "gpus_per_search": 0, "threads_per_search": 1, "workers": 0,
+                         "mem_mb_per_search": 1000},
+             "experiments": {"e": {"space": "nb201", "datasets": ["cifar10"], "seeds": [0], "epochs": 1,
+                                   "runs": {"r": {"method": "darts-v1"}}}}}
+    (tmp / "study.yaml").write_text(yaml.safe_dump(study))
+    proc = snakemake("--configfile", str(tmp / "study.yaml"), "--replace-workflow-config", "--cores", "1", cwd=tmp)
+    lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.startswith("paths.data")]
+    if proc.returncode:
+        raise CliError(proc.returncode, "\n".join(lines) or proc.stderr)
+    return proc
+
+
 DATA = [
+    Case("dataset", "CIFAR-10 missing when the workflow starts (real run)", _workflow_without_cifar,
+         ("paths.data (cifar10 searches)", "nodata/cifar-10-python.tar.gz not found", "paths.download: true")),
     Case("dataset", "CIFAR-10 folder and tarball missing", _cifar_missing,
          ("cifar-10", "cs.toronto.edu")),
     Case("dataset", "CIFAR-10 tarball with the wrong checksum", _cifar_bad_tarball,
