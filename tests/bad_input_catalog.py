@@ -249,16 +249,20 @@ def _imagenet_class_mismatch(tmp):
     return imagenet_datasets(tmp / "inet")
 
 
+def study_without_cifar() -> dict:
+    """One CIFAR-10 search whose data folder (`nodata`) is empty."""
+    return {"paths": {"data": "nodata"},
+            "compute": {"device": "cpu", "gpus_per_search": 0, "threads_per_search": 1, "workers": 0,
+                        "mem_mb_per_search": 1000},
+            "experiments": {"e": {"space": "nb201", "datasets": ["cifar10"], "seeds": [0], "epochs": 1,
+                                  "runs": {"r": {"method": "darts-v1"}}}}}
+
+
 def _workflow_without_cifar(tmp):
     """A real run (not -n) of a study whose CIFAR-10 is missing: the onstart check stops it before any job."""
     from workflow_plan import snakemake
 
-    study = {"paths": {"data": "nodata"},
-             "compute": {"device": "cpu", "gpus_per_search": 0, "threads_per_search": 1, "workers": 0,
-                         "mem_mb_per_search": 1000},
-             "experiments": {"e": {"space": "nb201", "datasets": ["cifar10"], "seeds": [0], "epochs": 1,
-                                   "runs": {"r": {"method": "darts-v1"}}}}}
-    (tmp / "study.yaml").write_text(yaml.safe_dump(study))
+    (tmp / "study.yaml").write_text(yaml.safe_dump(study_without_cifar()))
     proc = snakemake("--configfile", str(tmp / "study.yaml"), "--replace-workflow-config", "--cores", "1", cwd=tmp)
     lines = [ln for ln in (proc.stdout + proc.stderr).splitlines() if ln.startswith("paths.data")]
     if proc.returncode:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 import yaml
 
+from bad_input_catalog import study_without_cifar
 from darts_core.data import cifar, imagenet16
 from darts_core.data.preflight import check_dataset
 from darts_core.errors import DartsCoreError
@@ -49,12 +50,7 @@ def test_digits_needs_nothing(tmp_path):
 
 @pytest.mark.workflow
 def test_a_missing_dataset_stops_the_workflow_before_any_job(tmp_path):
-    study = {"paths": {"data": "nodata"},
-             "compute": {"device": "cpu", "gpus_per_search": 0, "threads_per_search": 1, "workers": 0,
-                         "mem_mb_per_search": 1000},
-             "experiments": {"e": {"space": "nb201", "datasets": ["cifar10"], "seeds": [0], "epochs": 1,
-                                   "runs": {"r": {"method": "darts-v1"}}}}}
-    (tmp_path / "study.yaml").write_text(yaml.safe_dump(study))
+    (tmp_path / "study.yaml").write_text(yaml.safe_dump(study_without_cifar()))
     proc = snakemake("--configfile", str(tmp_path / "study.yaml"), "--replace-workflow-config", "--cores", "1",
                      cwd=tmp_path)
     out = proc.stdout + proc.stderr
