@@ -13,7 +13,6 @@ import json
 import pickle
 import subprocess
 import sys
-import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
@@ -34,13 +33,6 @@ class Case:
     expect: tuple[str, ...]  # fragments of the message (the input's name and what is wrong)
 
 
-def common() -> dict:
-    namespace: dict = {}
-    path = REPO / "workflow" / "rules" / "common.smk"
-    exec(compile(path.read_text(), str(path), "exec"), namespace)
-    return namespace
-
-
 def paper_config() -> dict:
     return yaml.safe_load((REPO / "config.yaml").read_text())
 
@@ -48,13 +40,15 @@ def paper_config() -> dict:
 def study_check(edit: Callable[[dict], None]) -> Callable[[Path], object]:
     """Edit the paper config, then run the Snakefile's checks (schema, then cross-references)."""
     def provoke(tmp: Path):
-        ns, cfg = common(), paper_config()
+        from workflow_plan import load_common
+
+        ns, cfg = load_common(), paper_config()
         edit(cfg)
         from darts_core.search.config import resolve_config
 
-        ns["check_schema"](cfg, REPO / "workflow" / "schemas" / "config.schema.yaml")
-        ns["check_study"](cfg, *ns["implemented"]())
-        return ns["resolved_searches"](cfg, resolve_config)
+        ns.check_schema(cfg, REPO / "workflow" / "schemas" / "config.schema.yaml")
+        ns.check_study(cfg, *ns.implemented())
+        return ns.resolved_searches(cfg, resolve_config)
     return provoke
 
 

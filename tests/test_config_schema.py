@@ -10,6 +10,8 @@ import pytest
 import yaml
 from snakemake.utils import validate
 
+from workflow_plan import load_common
+
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
 CONFIGS = {"paper": REPO / "config.yaml", "demo": REPO / "profiles" / "demo" / "demo.yaml"}
@@ -21,20 +23,13 @@ def load(name: str) -> dict:
     return yaml.safe_load(CONFIGS[name].read_text())
 
 
-def _common():
-    namespace: dict = {}
-    path = REPO / "workflow" / "rules" / "common.smk"
-    exec(compile(path.read_text(), str(path), "exec"), namespace)
-    return namespace
-
-
-COMMON = _common()
+COMMON = load_common()
 
 
 def check(config: dict) -> None:
     """What the Snakefile runs before any job: the one-line schema check, then Snakemake's validate
     (which fills in the defaults)."""
-    COMMON["check_schema"](config, SCHEMA)
+    COMMON.check_schema(config, SCHEMA)
     validate(config, str(SCHEMA))
 
 
@@ -131,7 +126,7 @@ BAD = [
 @pytest.mark.parametrize("edit, words", BAD, ids=[w[-1] for _, w in BAD])
 def test_bad_values_fail_naming_the_key(edit, words):
     cfg = edit(copy.deepcopy(load("paper")))
-    with pytest.raises(COMMON["StudyConfigError"]) as err:
+    with pytest.raises(COMMON.StudyConfigError) as err:
         check(cfg)
     message = str(err.value)
     assert "\n" not in message and message.startswith("config ")

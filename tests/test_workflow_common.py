@@ -5,20 +5,11 @@ from __future__ import annotations
 import copy
 import re
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 import yaml
 
 REPO = Path(__file__).resolve().parents[1]
-COMMON = REPO / "workflow" / "rules" / "common.smk"
-
-
-@pytest.fixture(scope="module")
-def common():
-    namespace: dict = {}
-    exec(compile(COMMON.read_text(), str(COMMON), "exec"), namespace)
-    return SimpleNamespace(**namespace)
 
 
 @pytest.fixture()

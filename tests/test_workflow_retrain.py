@@ -7,7 +7,6 @@ from __future__ import annotations
 import copy
 import re
 from pathlib import Path
-from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -15,16 +14,9 @@ import yaml
 
 from workflow_plan import REPO, snakemake
 
-COMMON = REPO / "workflow" / "rules" / "common.smk"
 SUMMARY_COLUMNS = ["experiment", "run", "criterion", "search_seed", "retrain_seed", "params_m", "test_error",
                    "top1_error", "top5_error"]
 
-
-@pytest.fixture(scope="module")
-def common():
-    namespace: dict = {}
-    exec(compile(COMMON.read_text(), str(COMMON), "exec"), namespace)
-    return SimpleNamespace(**namespace)
 
 
 @pytest.fixture()
