@@ -16,14 +16,6 @@ ALL_CONV3, ALL_SKIP, RESNET = index_to_arch(1462), index_to_arch(1835), index_to
 TINY = {"epochs": 1, "batch_size": 128, "channels": 4, "num_cells": 1}
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)  # 2 shared cores: intra-op threads only add contention
-    yield
-    torch.set_num_threads(before)
-
-
 @pytest.mark.parametrize("index", [1462, 1835, 11472, 9])
 def test_network_is_xautodl_tiny_network(index):
     from xautodl.models.cell_infers.tiny_network import TinyNetwork

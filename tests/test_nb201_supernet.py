@@ -23,14 +23,6 @@ xautodl_model = pytest.importorskip("xautodl.models.cell_searchs.search_model_da
 C, N, CLASSES, LR, WD, MOM = 8, 2, 10, 0.025, 5e-4, 0.9
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def rel(a, b) -> float:
     return float((a - b).detach().norm() / b.detach().norm())
 

@@ -22,14 +22,6 @@ from darts_core.spaces import nb201
 TINY = {"dataset": "digits", "channels": 2, "num_cells": 1, "batch_size": 250, "device": "cpu"}  # 3 steps/epoch
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
-
-
 def cfg(**kw):
     return resolve_config({**TINY, **kw})
 
