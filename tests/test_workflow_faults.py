@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from workflow_plan import REPO, SNAKEMAKE, snakemake
+from workflow_plan import REPO, SNAKEMAKE, fake_darts_search, snakemake
 
 pytestmark = [pytest.mark.workflow]
 
@@ -48,48 +48,48 @@ def args(cfg: Path, *extra: str) -> list[str]:
     return ["--configfile", str(cfg), "--replace-workflow-config", "--cores", "1", *extra, TARGET]
 
 
-def epochs_done(cwd: Path) -> int:
-    log = cwd / LOG
-    if not log.is_file():
-        return 0
-    return len(re.findall(rf"^\[.*\] epoch \d+/{EPOCHS} train ", log.read_text(), re.M))
+def epochs_done(cwd: Path, log: str = LOG, pattern: str = rf"^\[.*\] epoch \d+/{EPOCHS} train ") -> int:
+    path = cwd / log
+    return len(re.findall(pattern, path.read_text(), re.M)) if path.is_file() else 0
 
 
-def job_pids(group: int) -> list[int]:
-    """The search job's processes (the rule's script) in Snakemake's process group."""
+def job_pids(group: int, script: str = "search.py") -> list[int]:
+    """The job's processes (the rule's script) in Snakemake's process group."""
     pids = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
             continue
         try:
             cmdline = (entry / "cmdline").read_bytes().decode(errors="replace")
-            if os.getpgid(int(entry.name)) == group and "search.py" in cmdline and "snakemake" not in cmdline.split("\0")[0]:
+            if os.getpgid(int(entry.name)) == group and script in cmdline and "snakemake" not in cmdline.split("\0")[0]:
                 pids.append(int(entry.name))
         except (OSError, ProcessLookupError):
             continue
     return pids
 
 
-def interrupt(cwd: Path, cfg: Path, how: str, after: int, *extra: str) -> int:
-    """Start the workflow and, once `after` epochs are checkpointed, `how` = "preemption": SIGKILL the whole
-    process group (the machine is gone: no cleanup), or "time limit": SIGTERM the search job alone, as
-    Slurm does at a job's time limit. Returns Snakemake's exit code."""
-    cmd = [SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(cwd), *args(cfg, *extra)]
+def interrupt(cwd: Path, cfg: Path, how: str, after: int, *extra: str, target: str = TARGET,
+              progress=epochs_done, script: str = "search.py", total: int = EPOCHS) -> int:
+    """Start the workflow and, once `after` epochs are checkpointed (`progress(cwd)`), `how` = "preemption":
+    SIGKILL the whole process group (the machine is gone: no cleanup), or "time limit": SIGTERM the job
+    alone, as Slurm does at a job's time limit. Returns Snakemake's exit code."""
+    cmd = [SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "--directory", str(cwd),
+           *args(cfg, *extra)[:-1], target]
     proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
     try:
         deadline = time.time() + 300
-        while epochs_done(cwd) < after:
+        while progress(cwd) < after:
             assert proc.poll() is None, "the workflow ended before it could be interrupted"
             assert time.time() < deadline, "no progress in the search log"
             time.sleep(0.1)
         if how == "preemption":
             os.killpg(proc.pid, signal.SIGKILL)
         else:
-            pids = job_pids(proc.pid)
-            assert pids, "the search job's process was not found"
+            pids = job_pids(proc.pid, script)
+            assert pids, "the job's process was not found"
             for pid in pids:
                 os.kill(pid, signal.SIGTERM)
-        assert epochs_done(cwd) < EPOCHS, "the search finished before the signal landed"
+        assert progress(cwd) < total, "the job finished before the signal landed"
         return proc.wait(timeout=300)
     finally:
         if proc.poll() is None:
@@ -155,3 +155,51 @@ def test_a_failed_search_leaves_no_output_a_rerun_would_trust(tmp_path):
     assert re.search(r"loss is nan: the run diverged in epoch 1; no checkpoint was written$", last), last
     again = snakemake("-n", *args(cfg), cwd=tmp_path)
     assert again.returncode == 0 and "rule search:" in again.stdout  # planned again, not trusted
+
+
+# ---- a retraining (Tables 4-5) killed at its time limit ---------------------------------------------------
+
+RETRAIN_EPOCHS = 5
+RETRAIN_STUDY = {
+    "study": "faults-retrain",
+    "compute": STUDY["compute"],
+    "stop_criteria": {"darts": ["final"]},
+    "experiments": {"cells": {"title": "cells", "space": "darts", "datasets": ["digits"], "seeds": [0],
+                              "runs": {"ss-darts": {"method": "darts-v1", "preset": "darts-space"}}}},
+    "retrain": {"digits": {"experiment": "cells", "criteria": ["final"], "seeds": [0], "dataset": "digits",
+                           "protocol": "demo", "overrides": {"epochs": RETRAIN_EPOCHS, "layers": 3},
+                           "minutes_per_epoch": 1, "gpus": 0, "threads": 1, "mem_mb": 1000}},
+}
+CELL = "results/cells/retrain/darts-digits/darts-v1/ss-darts/final/search0/digits-demo/seed0"
+CELL_LOG = "results/logs/retrain/cells/darts-digits/darts-v1/ss-darts/final/search0/digits-demo/seed0.log"
+
+
+def retrain_epochs(cwd: Path) -> int:
+    return epochs_done(cwd, CELL_LOG, rf"^epoch \d+/{RETRAIN_EPOCHS} lr ")
+
+
+def retrain_study(cwd: Path) -> Path:
+    fake_darts_search(cwd / "results/cells/runs/darts-digits/darts-v1/ss-darts/seed0")
+    path = cwd / "study.yaml"
+    path.write_text(yaml.safe_dump(RETRAIN_STUDY))
+    return path
+
+
+def test_a_retraining_killed_at_its_time_limit_is_retried_and_resumes(tmp_path):
+    ref = tmp_path / "uninterrupted"
+    ref.mkdir()
+    proc = snakemake(*args(retrain_study(ref))[:-1], f"{CELL}/results.json", cwd=ref)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    cut = tmp_path / "cut"
+    cut.mkdir()
+    code = interrupt(cut, retrain_study(cut), "time limit", 2, "--retries", "1", target=f"{CELL}/results.json",
+                     progress=retrain_epochs, script="retrain.py", total=RETRAIN_EPOCHS)
+    assert code == 0
+    resumed = re.findall(r"resuming .* after epoch (\d+) of", (cut / CELL_LOG).read_text())
+    assert resumed and 2 <= int(resumed[-1]) < RETRAIN_EPOCHS  # continued from its last epoch
+    timing = ["seconds"]
+    pd.testing.assert_frame_equal(pd.read_csv(ref / CELL / "metrics.csv").drop(columns=timing),
+                                  pd.read_csv(cut / CELL / "metrics.csv").drop(columns=timing), check_exact=True)
+    a, b = (yaml.safe_load((d / CELL / "results.json").read_text()) for d in (ref, cut))
+    assert (a["test_error"], a["params_m"], a["epochs"]) == (b["test_error"], b["params_m"], b["epochs"])
+    assert a["resumed_after_epoch"] is None and b["resumed_after_epoch"] == int(resumed[-1])

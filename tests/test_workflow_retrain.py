@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 import yaml
 
-from workflow_plan import REPO, snakemake
+from workflow_plan import REPO, fake_darts_search, snakemake
 
 SUMMARY_COLUMNS = ["experiment", "run", "criterion", "search_seed", "retrain_seed", "params_m", "test_error",
                    "top1_error", "top5_error"]
@@ -167,19 +167,9 @@ BASE = "results/tiny/retrain/darts-digits/darts-v1/ss-darts/ss_residual-sep_conv
 
 @pytest.fixture()
 def tiny(tmp_path):
-    """A finished (fake) search: genotypes.csv and stops.csv of two epochs, so only the retrain rules run."""
-    from darts_core.spaces import darts
-
+    """A finished (fake) search (workflow_plan.fake_darts_search), so only the retrain rules run."""
     (tmp_path / "tiny.yaml").write_text(yaml.safe_dump(TINY))
-    run = tmp_path / RUN
-    run.mkdir(parents=True)
-    archs = [darts.genotype_string(darts.published(n)) for n in ("DARTS_V1", "DARTS_V2")]
-    (run / "alphas.parquet").write_text("")
-    (run / "run.json").write_text('{"device": "cpu"}')
-    pd.DataFrame({"epoch": [1, 2], "seconds": [30.0, 40.0]}).to_csv(run / "metrics.csv", index=False)
-    pd.DataFrame({"epoch": [0, 1], "arch": archs}).to_csv(run / "genotypes.csv", index=False)
-    pd.DataFrame({"criterion": ["final", "ss_residual:sep_conv_3x3"], "epoch": [1, 0], "arch": [archs[1], archs[0]],
-                  "met": [True, True], "note": ["", "peak of sep_conv_3x3 at epoch 0"]}).to_csv(run / "stops.csv", index=False)
+    archs = fake_darts_search(tmp_path / RUN)
     return tmp_path, archs
 
 

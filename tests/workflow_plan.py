@@ -46,3 +46,23 @@ def planned_jobs(text: str) -> list[dict]:
                 job[key] = dict(kv.split("=", 1) for kv in m.group(1).split(", ")) if m else {}
         jobs.append(job)
     return jobs
+
+
+def fake_darts_search(run: Path) -> list[str]:
+    """A finished (fake) DARTS-space search in `run`: genotypes.csv and stops.csv of two epochs (final ->
+    DARTS_V2 at epoch 1, ss_residual:sep_conv_3x3 -> DARTS_V1 at epoch 0), so only the retrain rules run.
+    Returns the two genotype strings [DARTS_V1, DARTS_V2]."""
+    import pandas as pd
+
+    from darts_core.spaces import darts
+
+    run.mkdir(parents=True)
+    archs = [darts.genotype_string(darts.published(n)) for n in ("DARTS_V1", "DARTS_V2")]
+    (run / "alphas.parquet").write_text("")
+    (run / "run.json").write_text('{"device": "cpu"}')
+    pd.DataFrame({"epoch": [1, 2], "seconds": [30.0, 40.0]}).to_csv(run / "metrics.csv", index=False)
+    pd.DataFrame({"epoch": [0, 1], "arch": archs}).to_csv(run / "genotypes.csv", index=False)
+    pd.DataFrame({"criterion": ["final", "ss_residual:sep_conv_3x3"], "epoch": [1, 0], "arch": [archs[1], archs[0]],
+                  "met": [True, True], "note": ["", "peak of sep_conv_3x3 at epoch 0"]}).to_csv(run / "stops.csv",
+                                                                                           index=False)
+    return archs

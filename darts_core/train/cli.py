@@ -6,6 +6,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import sys
 
 from darts_core.errors import DartsCoreError
 from darts_core.gpu import claim_gpu
@@ -58,6 +59,6 @@ def run(args) -> int:
     with claim_gpu() if args.device == "auto" else contextlib.nullcontext():
         device = pick_device(args.device)
         res = retrain(genotype, args.dataset, cfg, args.out, data_dir=args.data, seed=args.seed, device=device,
-                      allow_download=args.download)
+                      allow_download=args.download, log=lambda line: print(line, file=sys.stderr, flush=True))
     print(json.dumps({k: res[k] for k in ("params_m", "epochs", "test_error", "top5_error")}))
     return 0

@@ -31,7 +31,7 @@ def seed_everything(seed: int) -> None:
 
 
 def retrain(genotype: darts.Genotype, dataset: str, cfg: TrainConfig, out_dir, data_dir=None, seed: int = 0,
-            device: str = "cpu", allow_download: bool = False, on_epoch_end=None) -> dict:
+            device: str = "cpu", allow_download: bool = False, on_epoch_end=None, log=None) -> dict:
     """Train `genotype` under protocol `cfg` on `dataset`; resumes from out_dir/checkpoint.pt."""
     from darts_core.train.data import retrain_loaders
 
@@ -47,4 +47,5 @@ def retrain(genotype: darts.Genotype, dataset: str, cfg: TrainConfig, out_dir, d
     identity = {"genotype": text, "dataset": dataset, "seed": seed}
     info = {**identity, "protocol": cfg.name, "device": str(device), "torch": torch.__version__,
             "python": platform.python_version()}
-    return fit(model, train, test, cfg, out_dir, device=device, identity=identity, info=info, on_epoch_end=on_epoch_end)
+    return fit(model, train, test, cfg, out_dir, device=device, identity=identity, info=info, on_epoch_end=on_epoch_end,
+               log=log)

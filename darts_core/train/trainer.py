@@ -102,12 +102,13 @@ def _restore(path: Path, identity: dict, model, optimizer, train_loader) -> tupl
 
 def fit(model: nn.Module, train_loader, test_loader, cfg: TrainConfig, out_dir, device="cpu",
         identity: dict | None = None, info: dict | None = None,
-        on_epoch_end: Callable[[int, dict], None] | None = None) -> dict:
+        on_epoch_end: Callable[[int, dict], None] | None = None, log: Callable[[str], None] | None = None) -> dict:
     """Train to `cfg.epochs` (resuming from `out_dir/checkpoint.pt` if present); write and return results.
 
     `identity`: JSON-able facts that must match to resume (e.g. genotype, dataset, seed); the config is
     always part of it. `info`: extra entries for results.json. `on_epoch_end(epoch, row)` runs after the
-    epoch's checkpoint is written (raising there simulates a preemption)."""
+    epoch's checkpoint is written (raising there simulates a preemption). `log(line)`: progress, one line
+    per epoch and one on resuming (the workflow's job log)."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     identity = {"config": cfg.to_dict(), **(identity or {})}
@@ -119,6 +120,9 @@ def fit(model: nn.Module, train_loader, test_loader, cfg: TrainConfig, out_dir, 
     start, history = 0, []
     if (out / CHECKPOINT).exists():
         start, history = _restore(out / CHECKPOINT, identity, model, optimizer, train_loader)
+        if log:
+            log(f"resuming {out} after epoch {start} of {cfg.epochs}")
+    info = {**(info or {}), "resumed_after_epoch": start if start else None}
     for epoch in range(start, cfg.epochs):
         t0 = time.time()
         row = {"epoch": epoch, **train_epoch(model, train_loader, optimizer, criterion, cfg, epoch, device),
@@ -130,12 +134,16 @@ def fit(model: nn.Module, train_loader, test_loader, cfg: TrainConfig, out_dir, 
                          "loader": train_loader.state_dict() if hasattr(train_loader, "state_dict") else None},
                         out / CHECKPOINT)
         write_table(pd.DataFrame(history, columns=list(METRIC_COLUMNS)), out / METRICS)
+        if log:
+            log(f"epoch {epoch + 1}/{cfg.epochs} lr {row['lr']:.5f} train {row['train_loss']:.3f}/"
+                f"{row['train_top1']:.2f}% test {row['test_loss']:.3f}/{row['test_top1']:.2f}% "
+                f"{row['seconds']:.1f}s")
         if on_epoch_end is not None:
             on_epoch_end(epoch, row)
     # again here: a finished checkpoint resumed after its outputs were removed (Snakemake deletes a job's
     # outputs before rerunning it) still gives metrics.csv
     write_table(pd.DataFrame(history, columns=list(METRIC_COLUMNS)), out / METRICS)
-    return write_results(out, history, model, info or {})
+    return write_results(out, history, model, info)
 
 
 def count_parameters_m(model: nn.Module) -> float:

@@ -43,5 +43,6 @@ with claim_gpu() if device == "cuda" else contextlib.nullcontext():
         seed=int(w.rseed),
         device=device,
         allow_download=snakemake.config["paths"]["download"],
+        log=print,
     )
     print(json.dumps({k: res[k] for k in ("params_m", "epochs", "test_error", "top5_error")}))
