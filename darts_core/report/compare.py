@@ -4,8 +4,9 @@
 reported_std, reproduced, reproduced_std, n, missing, source, difference, within_2std``:
 - difference = reproduced mean - reported mean;
 - within_2std: the reported mean lies within reproduced mean ± 2 std (+ half the last digit the paper
-  prints: 0.005 for its two decimals, 0.05 for the one-decimal params, ImageNet errors and GPU days); with a single value (benchmark rows, one seed) the band is that rounding alone, and a cell
-  without any reproduced value is NA.
+  prints: 0.005 for its two decimals, 0.05 for the one-decimal params, ImageNet errors and GPU days);
+  with a single value (benchmark rows, one seed) the band is that rounding alone, and a cell without any
+  reproduced value is NA.
 Reported variants: a computed row without variant matches the paper's line without one, else its
 `standard-201` line (Table 2); Table 3's runs `w_lr0.009` / `es-w_lr0.009` match `w_lr=0.009`.
 Cited rows are not compared (they are the reported numbers).

@@ -13,7 +13,8 @@ Metrics (the long table's `metric`, on `dataset` = the retrain dataset):
   the search's device (`search_device`; on a CPU demo these are CPU days), once per search seed.
 A row `genotype: DARTS_V2` is a published cell trained here under the same entry (a same-protocol
 baseline, source `computed`, no search cost). Cited rows are the paper's numbers (darts_core.reported),
-source `cited`, marked "†"; they are never passed off as computed. Output: the long format of darts_core.report.tables (``LONG_COLUMNS``).
+source `cited`, marked "†"; they are never passed off as computed. Output: the long format of
+darts_core.report.tables (``LONG_COLUMNS``).
 """
 
 from __future__ import annotations
