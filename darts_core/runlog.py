@@ -101,6 +101,17 @@ def read_alphas(path: str | os.PathLike, known_ops: Sequence[str] | None = None)
     missing = [c for c in ALPHA_COLUMNS if c not in df.columns]
     if missing:
         raise DartsCoreError(f"alpha log {path}: missing column(s) {', '.join(missing)}")
+    # column types and repeated rows: later steps (epoch arithmetic, pivots) would fail with a pandas traceback
+    for col, ok in (("epoch", pd.api.types.is_integer_dtype), ("alpha", pd.api.types.is_numeric_dtype),
+                    ("weight", pd.api.types.is_numeric_dtype)):
+        if not ok(df[col]) or pd.api.types.is_bool_dtype(df[col]):
+            raise DartsCoreError(f"alpha log {path}: column {col} holds {df[col].dtype} values, expected "
+                                 f"{'integers' if col == 'epoch' else 'numbers'}")
+    dup = df.index[df.duplicated(["epoch", "cell", "edge", "op"])]
+    if len(dup):
+        row = df.loc[dup[0]]
+        raise DartsCoreError(f"alpha log {path}: row {dup[0]} repeats (epoch {row['epoch']}, cell {row['cell']}, "
+                             f"edge {row['edge']}, op {row['op']})")
     for col in ("alpha", "weight"):
         bad = df.index[~np.isfinite(df[col].to_numpy(dtype=np.float64))]
         if len(bad):

@@ -228,6 +228,13 @@ def resolve_config(mapping: dict) -> SearchConfig:
         raise DartsCoreError(f"online_stop must be a stop spec string or null, got {v['online_stop']!r}")
     v["data_dir"] = str(v["data_dir"])
     _method_settings(v)
+    if v["online_stop"] is not None:  # checked here, before any job: the search loop would fail only once started
+        from darts_core.stops.criteria import check_online_stop
+
+        try:
+            check_online_stop(v["online_stop"], v["online_patience"], v["ops"])
+        except DartsCoreError as err:
+            raise DartsCoreError(str(err) if str(err).startswith("online stop") else f"online_stop: {err}") from None
     return SearchConfig(**v)
 
 

@@ -34,6 +34,8 @@ import pandas as pd
 
 from darts_core import runlog
 from darts_core.errors import DartsCoreError
+from darts_core.spaces import darts as darts_space
+from darts_core.spaces import nb201
 from darts_core.stops import Stop, darts_es, darts_plus, selective_stop, space_info
 from darts_core.stops.magnitudes import magnitudes
 
@@ -94,6 +96,21 @@ def parse_criterion(text: str) -> Criterion:
     raise DartsCoreError(f"unknown stop criterion {text!r}; forms: {FORMS}")
 
 
+def check_online_stop(spec: str, patience: int, ops) -> Criterion:
+    """An online stop spec (search setting `online_stop`) checked against the run's op list and patience;
+    resolve_config calls it, so a bad spec fails before the search starts, not in the search job."""
+    c = parse_criterion(spec)
+    ops, patience = tuple(ops), int(patience)
+    if c.kind in ("ss_peak", "ss_residual"):
+        if c.op not in ops:
+            raise DartsCoreError(f"online stop {spec!r}: op {c.op!r} is not searched (ops: {', '.join(ops)})")
+        if patience < 1:
+            raise DartsCoreError(f"online stop {spec!r} needs patience >= 1 to declare a peak, got {patience}")
+    elif patience < 0:
+        raise DartsCoreError(f"online stop {spec!r}: patience must be >= 0, got {patience}")
+    return c
+
+
 def default_criteria(space: str) -> tuple[str, ...]:
     return DEFAULT_CRITERIA_BY_SPACE[space_info.family(space)]
 
@@ -146,9 +163,18 @@ class RunData:
         return self._mags
 
 
+def _read_csv(path: Path) -> pd.DataFrame:
+    try:
+        return pd.read_csv(path)
+    except pd.errors.EmptyDataError:
+        raise DartsCoreError(f"{path} is empty") from None
+    except (UnicodeDecodeError, pd.errors.ParserError) as err:
+        raise DartsCoreError(f"{path} is not a readable CSV ({type(err).__name__})") from None
+
+
 def read_genotypes(path: str | os.PathLike) -> pd.Series:
     path = Path(path)
-    df = pd.read_csv(path)
+    df = _read_csv(path)
     missing = [c for c in runlog.GENOTYPE_COLUMNS if c not in df.columns]
     if missing:
         raise DartsCoreError(f"genotypes {path}: missing column(s) {', '.join(missing)}")
@@ -160,6 +186,14 @@ def read_genotypes(path: str | os.PathLike) -> pd.Series:
     dup = df.index[df["epoch"].duplicated()]
     if len(dup):
         raise DartsCoreError(f"genotypes {path}: row {int(dup[0])} repeats epoch {int(df['epoch'].iloc[dup[0]])}")
+    # every arch parses in the space of the first (a malformed one would reach the stops table and fail
+    # only in the look-up or retrain job); a space's parser names the string and what is wrong with it
+    parse = darts_space.parse_genotype if space_info.family_of_arch(df["arch"].iloc[0]) == "darts" else nb201.parse_arch
+    for row, arch in enumerate(df["arch"].astype(str)):
+        try:
+            parse(arch)
+        except DartsCoreError as err:
+            raise DartsCoreError(f"genotypes {path}: row {row}: {err}") from None
     return pd.Series(df["arch"].astype(str).to_numpy(), index=df["epoch"].astype(int).to_numpy(), name="arch").sort_index()
 
 
@@ -181,7 +215,10 @@ def load_run(run_dir: str | os.PathLike) -> RunData:
     info_json = _run_json(run_dir)
     cfg = info_json.get("config", {}) if isinstance(info_json.get("config"), dict) else {}
     declared = cfg.get("space")
-    fam = space_info.family(declared) if declared else None
+    try:
+        fam = space_info.family(declared) if declared else None
+    except DartsCoreError as err:
+        raise DartsCoreError(f"{run_dir / runlog.RUN_INFO}: config.space: {err}") from None
     alphas = genotypes = hessian = None
     if (run_dir / runlog.ALPHAS).is_file():
         known = space_info.KNOWN_OPS[fam] if fam else tuple(dict.fromkeys(space_info.KNOWN_OPS["nb201"] + space_info.KNOWN_OPS["darts"]))
@@ -189,10 +226,14 @@ def load_run(run_dir: str | os.PathLike) -> RunData:
     if (run_dir / runlog.GENOTYPES).is_file():
         genotypes = read_genotypes(run_dir / runlog.GENOTYPES)
     if (run_dir / runlog.HESSIAN).is_file():
-        hessian = darts_es.check_hessian(pd.read_csv(run_dir / runlog.HESSIAN), str(run_dir / runlog.HESSIAN))
+        hessian = darts_es.check_hessian(_read_csv(run_dir / runlog.HESSIAN), str(run_dir / runlog.HESSIAN))
     if alphas is None and genotypes is None:
         raise DartsCoreError(f"run {run_dir}: neither {runlog.ALPHAS} nor {runlog.GENOTYPES} exists")
-    info = _space(alphas, genotypes, declared)
+    try:
+        info = _space(alphas, genotypes, declared)
+    except DartsCoreError as err:  # name the file whose rows do not fit a space
+        what, name = ("alpha log", runlog.ALPHAS) if alphas is not None else ("genotypes", runlog.GENOTYPES)
+        raise DartsCoreError(f"{what} {run_dir / name}: {str(err).removeprefix('alpha log: ')}") from None
     total = cfg.get("epochs")
     return RunData(alphas, genotypes, hessian, info, int(total) if total else None, name=str(run_dir),
                    method=cfg.get("method"))
@@ -319,6 +360,11 @@ def evaluate(run, criteria=None, *, genotypes=None, hessian=None, space: str | N
     if isinstance(criteria, str):
         criteria = [criteria]
     parsed = [parse_criterion(c) for c in criteria]
+    known = space_info.KNOWN_OPS[data.info.family]
+    for c in parsed:  # a typo, not an op this run happens not to search (that one is "not computable")
+        if c.op is not None and c.op not in known:
+            raise DartsCoreError(f"criterion {c.text!r}: no {data.info.family} space has op {c.op!r} "
+                                 f"(ops: {', '.join(known)})")
     rows = [_one(c, data) for c in parsed]
     out = pd.DataFrame(rows, columns=list(STOP_COLUMNS))
     out["epoch"] = out["epoch"].astype("Int64")

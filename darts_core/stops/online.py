@@ -23,9 +23,8 @@ from collections.abc import Callable, Sequence
 
 import pandas as pd
 
-from darts_core.errors import DartsCoreError
 from darts_core.stops import darts_es, darts_plus, selective_stop, space_info
-from darts_core.stops.criteria import parse_criterion
+from darts_core.stops.criteria import check_online_stop
 from darts_core.stops.magnitudes import magnitudes
 
 
@@ -47,16 +46,8 @@ def make_online_stop(spec: str, patience: int, ops: Sequence[str], *,
     """A per-epoch stop test for one criterion (see module doc). `ops`: the run's op list (validated
     against the spec's op so a bad config fails before the search starts). `total_epochs` (optional):
     lets darts_es skip the decision at the last epoch, as RobustDARTS does."""
-    c = parse_criterion(spec)
-    ops = tuple(ops)
+    c = check_online_stop(spec, patience, ops)
     patience = int(patience)
-    if c.kind in ("ss_peak", "ss_residual"):
-        if c.op not in ops:
-            raise DartsCoreError(f"online stop {spec!r}: op {c.op!r} is not searched (ops: {', '.join(ops)})")
-        if patience < 1:
-            raise DartsCoreError(f"online stop {spec!r} needs patience >= 1 to declare a peak, got {patience}")
-    elif patience < 0:
-        raise DartsCoreError(f"online stop {spec!r}: patience must be >= 0, got {patience}")
     state = {"done": None}
 
     def check(epoch: int, alphas_so_far: pd.DataFrame | None, hessian: pd.DataFrame | None = None) -> OnlineStop | None:

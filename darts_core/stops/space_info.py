@@ -135,6 +135,13 @@ def from_alphas(df: pd.DataFrame, declared: str | None = None) -> SpaceInfo:
             if not ops:
                 raise DartsCoreError(f"alpha log: cell {cell} has no rows for edge {edge} (epoch {int(first['epoch'].iloc[0])})")
             per_edge.append(_ordered(ops, fam))
+        # an op missing on one edge in every epoch passes the per-epoch row counts, but its pivot holds a
+        # NaN that argmax would pick: every edge of a cell has as many ops (NB201: the same ones)
+        usual = max(per_edge, key=per_edge.count)
+        for edge, ops in zip(edges, per_edge):
+            if len(ops) != len(usual) or (fam == "nb201" and ops != usual):
+                raise DartsCoreError(f"alpha log: cell {cell} edge {edge} has ops {', '.join(ops)}, most edges have "
+                                     f"{', '.join(usual)} (epoch {int(first['epoch'].iloc[0])})")
         ops_per_edge[cell] = tuple(per_edge)
     return SpaceInfo(fam, cells, tuple(edges), ops_per_edge)
 
