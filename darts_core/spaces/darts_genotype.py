@@ -40,9 +40,11 @@ def make_genotype(normal: Iterable, normal_concat: Iterable[int], reduce: Iterab
         for k, (op, j) in enumerate(pairs):
             node = 2 + k // 2
             if op not in GENOTYPE_OPS:
-                raise DartsCoreError(f"genotype {cell} cell: unknown op {op!r}; choose from {', '.join(GENOTYPE_OPS)}")
+                raise DartsCoreError(f"genotype {cell} cell, pair {k} {(op, j)}: unknown op {op!r}; choose from "
+                                     f"{', '.join(GENOTYPE_OPS)}")
             if not 0 <= j < node:
-                raise DartsCoreError(f"genotype {cell} cell: node {node} cannot take input {j} (allowed 0..{node - 1})")
+                raise DartsCoreError(f"genotype {cell} cell, pair {k} {(op, j)}: node {node} cannot take input {j} "
+                                     f"(allowed 0..{node - 1})")
         if not concat or any(not 0 <= i < steps + 2 for i in concat):
             raise DartsCoreError(f"genotype {cell}_concat {list(concat)} must name nodes 0..{steps + 1}")
     return g
@@ -107,8 +109,13 @@ def parse_genotype(text: str) -> Genotype:
     missing, extra = [f for f in FIELDS if f not in given], [f for f in given if f not in FIELDS]
     if missing or extra:
         raise DartsCoreError(f"genotype string {text!r}: missing field(s) {missing}, unknown field(s) {extra}")
-    return make_genotype(_pairs(given["normal"], "normal", text), _concat(given["normal_concat"], "normal_concat", text),
-                         _pairs(given["reduce"], "reduce", text), _concat(given["reduce_concat"], "reduce_concat", text))
+    try:
+        return make_genotype(_pairs(given["normal"], "normal", text), _concat(given["normal_concat"], "normal_concat", text),
+                             _pairs(given["reduce"], "reduce", text), _concat(given["reduce_concat"], "reduce_concat", text))
+    except DartsCoreError as err:  # name the string, as the syntax errors above do
+        if str(err).startswith("genotype string"):
+            raise
+        raise DartsCoreError(f"genotype string {text!r}: {str(err).removeprefix('genotype ')}") from None
 
 
 # Published genotypes (as data, for tests and the retrain CLI). Sources: quark0/darts cnn/genotypes.py

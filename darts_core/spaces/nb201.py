@@ -50,6 +50,8 @@ def arch_string(edge_ops: Sequence[str]) -> str:
 
 def parse_arch(text: str) -> tuple[str, ...]:
     """`|op~0|+|op~0|op~1|+...` -> ops per edge in EDGES order; a clear error for anything else."""
+    if not isinstance(text, str):  # e.g. an empty cell of a CSV read as NaN
+        raise DartsCoreError(f"arch {text!r} is not a string like |op~0|+|op~0|op~1|+|op~0|op~1|op~2|")
     nodes = text.strip().split("+")
     if len(nodes) != MAX_NODES - 1:
         raise DartsCoreError(f"arch string {text!r}: expected {MAX_NODES - 1} nodes joined by '+'")

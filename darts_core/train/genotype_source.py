@@ -23,12 +23,30 @@ def resolve_genotype(spec: str, epoch: int | None = None) -> darts.Genotype:
     if not path.is_file():
         raise DartsCoreError(f"{spec!r} is neither a published genotype ({', '.join(darts.PUBLISHED_TEXT)}), "
                              "a Genotype(...) string nor an existing file")
-    if path.suffix == ".csv":
-        df = pd.read_csv(path)
-        if not {"epoch", "arch"} <= set(df.columns) or df.empty:
-            raise DartsCoreError(f"{path}: expected a non-empty CSV with columns epoch, arch")
-        rows = df if epoch is None else df[df["epoch"] == epoch]
-        if rows.empty:
-            raise DartsCoreError(f"{path}: no row for epoch {epoch} (epochs {df['epoch'].min()}..{df['epoch'].max()})")
-        return darts.parse_genotype(str(rows["arch"].iloc[-1]))
-    return darts.parse_genotype(path.read_text())
+    # errors name the file (and the CSV row): the genotype string alone does not say where it came from
+    try:
+        if path.suffix == ".csv":
+            df = pd.read_csv(path)
+            if not {"epoch", "arch"} <= set(df.columns) or df.empty:
+                raise DartsCoreError("expected a non-empty CSV with columns epoch, arch")
+            rows = df if epoch is None else df[df["epoch"] == epoch]
+            if rows.empty:
+                raise DartsCoreError(f"no row for epoch {epoch} (epochs {df['epoch'].min()}..{df['epoch'].max()})")
+            where = f"{path}, epoch {rows['epoch'].iloc[-1]}"
+            return _parse(str(rows["arch"].iloc[-1]), where)
+        return _parse(path.read_text(), str(path))
+    except pd.errors.EmptyDataError:
+        raise DartsCoreError(f"{path} is empty (expected a genotypes.csv with columns epoch, arch)") from None
+    except (UnicodeDecodeError, pd.errors.ParserError) as err:
+        raise DartsCoreError(f"{path}: not a text file holding a genotype ({type(err).__name__})") from None
+    except DartsCoreError as err:
+        if str(err).startswith(str(path)):
+            raise
+        raise DartsCoreError(f"{path}: {err}") from None
+
+
+def _parse(text: str, where: str) -> darts.Genotype:
+    try:
+        return darts.parse_genotype(text)
+    except DartsCoreError as err:
+        raise DartsCoreError(f"{where}: {err}") from None
