@@ -68,7 +68,11 @@ def load_pth(path: str | os.PathLike) -> dict:
     """Unpickle the benchmark file (weights_only=False: call only after verify_checksum)."""
     import torch
 
-    data = torch.load(path, map_location="cpu", weights_only=False)
+    try:
+        data = torch.load(path, map_location="cpu", weights_only=False)
+    except Exception as err:  # noqa: BLE001 - a file that passed the checksum but is no torch file at all
+        raise DartsCoreError(f"{path}: not a NAS-Bench-201 benchmark file, torch cannot load it "
+                             f"({type(err).__name__}: {' '.join(str(err).split())})") from None
     if not isinstance(data, dict) or not {"meta_archs", "arch2infos", "evaluated_indexes"} <= set(data):
         raise DartsCoreError(f"{path}: not a NAS-Bench-201 benchmark dict (needs meta_archs, arch2infos, evaluated_indexes)")
     return data
@@ -124,6 +128,9 @@ def read_pth(path: str | os.PathLike, sha256: str | None = None) -> pd.DataFrame
     """Verify, load and convert an official benchmark file (see the module docstring)."""
     path = Path(path)
     digest = verify_checksum(path, sha256)
-    table = table_from_dict(load_pth(path))
+    try:
+        table = table_from_dict(load_pth(path))
+    except DartsCoreError as err:  # name the file in the content checks of table_from_dict too
+        raise DartsCoreError(str(err) if str(err).startswith(str(path)) else f"{path}: {err}") from None
     table.attrs.update({"source": f"pth: {path.name}", "source_sha256": digest})
     return table

@@ -24,7 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from darts_core.benchmark.nb201_index import NUM_ARCHS, all_archs
+from darts_core.benchmark.nb201_index import NUM_ARCHS, all_archs, index_to_arch
 from darts_core.errors import DartsCoreError
 from darts_core.runlog import atomic_write
 
@@ -84,6 +84,14 @@ def build_from_csv(csv_dir: str | os.PathLike) -> pd.DataFrame:
     accuracy: dict[tuple[str, str], np.ndarray] = {}
     for name in found:
         arch_col, columns = CSV_COLUMNS[name]
+        try:  # the header first: pandas' usecols error names neither the file nor a fix
+            header = pd.read_csv(csv_dir / name, nrows=0).columns
+        except (UnicodeDecodeError, pd.errors.ParserError, pd.errors.EmptyDataError) as err:
+            raise DartsCoreError(f"{csv_dir / name} is not a readable CSV ({type(err).__name__})") from None
+        missing = [c for c in (arch_col, *columns) if c not in header]
+        if missing:
+            raise DartsCoreError(f"{csv_dir / name}: missing column(s) {', '.join(missing)} "
+                                 "(see ../shared/data/nb201/README.md)")
         df = pd.read_csv(csv_dir / name, usecols=[arch_col, *columns])
         if len(df) != NUM_ARCHS:
             raise DartsCoreError(f"{csv_dir / name}: {len(df)} rows, expected {NUM_ARCHS} (one per NB201 index)")
@@ -138,7 +146,26 @@ def load_table(path: str | os.PathLike) -> pd.DataFrame:
     table = arrow.to_pandas()
     for col in ("arch", "dataset", "metric"):
         table[col] = table[col].astype(object)
+    _check_version(table, path)
     return table
+
+
+def _check_version(table: pd.DataFrame, path: Path) -> None:
+    """A table written by another version (other dataset/metric names, another index order) has the right
+    columns but would look up nothing, or the wrong rows, without an error."""
+    for col, allowed in (("dataset", DATASETS), ("metric", METRICS)):
+        other = sorted(set(map(str, table[col].unique())) - set(allowed))
+        if other:
+            raise DartsCoreError(f"benchmark table {path}: {col} value(s) {', '.join(map(repr, other))} are not "
+                                 f"{', '.join(allowed)}; rebuild it with this version (python -m darts_core "
+                                 "benchmark-table)")
+    firsts = table.drop_duplicates("index")
+    sample = firsts.iloc[np.linspace(0, len(firsts) - 1, min(len(firsts), 25)).astype(int)] if len(firsts) else firsts
+    for index, arch in zip(sample["index"], sample["arch"]):
+        if arch != index_to_arch(index):
+            raise DartsCoreError(f"benchmark table {path}: index {index} holds {arch!r}, but NB201 index {index} is "
+                                 f"{index_to_arch(index)!r}; rebuild it with this version (python -m darts_core "
+                                 "benchmark-table)")
 
 
 def reference_rows(table: pd.DataFrame) -> pd.DataFrame:
