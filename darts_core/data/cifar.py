@@ -14,6 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from darts_core.data.files import check_digest, download, missing
+from darts_core.errors import DartsCoreError
 
 SOURCES = {
     "cifar10": {
@@ -45,6 +46,8 @@ def _arrays(entries: list[dict], label_key: str) -> tuple[np.ndarray, np.ndarray
 
 def read_cifar(name: str, root: str | Path, allow_download: bool = False):
     """(train_x, train_y, test_x, test_y): uint8 N x 3 x 32 x 32 images and int64 labels."""
+    if name not in SOURCES:
+        raise DartsCoreError(f"unknown CIFAR dataset {name!r}; choose from {', '.join(SOURCES)}")
     src, root = SOURCES[name], Path(root)
     folder = root / src["folder"]
     parts = {"train": src["train"], "test": src["test"]}

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from darts_core.data import cifar, imagenet16, splits
 from darts_core.data.files import missing
+from darts_core.errors import DartsCoreError
 
 
 def check_dataset(dataset: str, data_dir: str | Path, allow_download: bool = False) -> None:
@@ -30,8 +31,32 @@ def check_dataset(dataset: str, data_dir: str | Path, allow_download: bool = Fal
             path = root / imagenet16.FOLDER / fname
             if not path.is_file():
                 raise missing(path, md5, "md5", imagenet16.SOURCE)
+    elif dataset == "imagenet":  # the retrain jobs' ImageNet folder (`data_dir` = that folder, paths.imagenet)
+        check_imagenet_folder(root)
+    elif dataset != "digits":  # sklearn's digits ship with the package: nothing to check
+        raise DartsCoreError(f"no data check for dataset {dataset!r} (known: cifar10, cifar100, ImageNet16-120, "
+                             "digits, imagenet)")
     if dataset in splits.VALID_SPLIT and not allow_download:
         name = splits.VALID_SPLIT[dataset][0]
         path = splits.split_dir(root) / name
         if not path.is_file():
             raise missing(path, splits.SHA256[name], "sha256", splits.URL.format(name=name), "or pass --download")
+
+
+def check_imagenet_folder(root: str | Path) -> None:
+    """train/ and val/ hold the same class folders (names only; darts_core.train.imagenet reads the images).
+    For the workflow's onstart, so the Table 5 jobs do not start on a GPU node to find no folder."""
+    root = Path(root)
+    classes = {}
+    for split in ("train", "val"):
+        folder = root / split
+        if not folder.is_dir():
+            raise DartsCoreError(f"ImageNet folder {folder} not found (expected <root>/train/<class>/*.JPEG and "
+                                 "<root>/val/<class>/*.JPEG)")
+        classes[split] = sorted(d.name for d in folder.iterdir() if d.is_dir())
+        if not classes[split]:
+            raise DartsCoreError(f"ImageNet folder {folder} has no class sub-folders")
+    if classes["train"] != classes["val"]:
+        only = sorted(set(classes["train"]) ^ set(classes["val"]))
+        raise DartsCoreError(f"ImageNet folder {root}: train and val have different class folders "
+                             f"({len(only)} in one only, e.g. {only[0]!r})")

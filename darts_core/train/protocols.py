@@ -85,20 +85,48 @@ PRESETS: dict[str, TrainConfig] = {
 }
 
 
+NETWORKS = ("cifar", "imagenet")
+# (field, lowest allowed, first disallowed above or None); lr must also be > 0
+_RANGES = (("eval_batch_size", 0, None), ("lr", 0, None), ("lr_min", 0, None), ("gamma", 0, None),
+           ("decay_period", 1, None), ("warmup_epochs", 0, None), ("momentum", 0, 1), ("weight_decay", 0, None),
+           ("grad_clip", 0, None), ("init_channels", 1, None), ("layers", 1, None), ("auxiliary_weight", 0, None),
+           ("drop_path_prob", 0, 1), ("cutout_length", 0, None), ("label_smoothing", 0, 1), ("num_workers", 0, None))
+
+
+def _check_type(name: str, key: str, value, typ: str) -> None:
+    ok = {"int": isinstance(value, int) and not isinstance(value, bool),
+          "float": isinstance(value, (int, float)) and not isinstance(value, bool),
+          "bool": isinstance(value, bool), "str": isinstance(value, str)}[typ]
+    if not ok:
+        what = {"int": "an integer", "float": "a number", "bool": "true or false", "str": "a string"}[typ]
+        raise DartsCoreError(f"protocol {name}: {key} must be {what}, got {value!r}")
+
+
 def get_protocol(name: str, **overrides) -> TrainConfig:
     """A preset with some fields replaced (None values are ignored, so CLI defaults can pass through)."""
     if name not in PRESETS:
         raise DartsCoreError(f"unknown protocol {name!r}; choose from {', '.join(PRESETS)}")
-    known = {f.name for f in fields(TrainConfig)}
-    unknown = sorted(set(overrides) - known)
+    known = {f.name: f.type for f in fields(TrainConfig)}
+    unknown = sorted(set(overrides) - set(known))
     if unknown:
-        raise DartsCoreError(f"unknown protocol field(s) {', '.join(unknown)}")
+        raise DartsCoreError(f"protocol {name}: unknown protocol field(s) {', '.join(unknown)}; known: {', '.join(known)}")
     overrides = {k: v for k, v in overrides.items() if v is not None}
+    # overrides come from the config's retrain entries too: a wrong type would end in a TypeError deep in
+    # training (or in the workflow's time-limit callable), a wrong range in a useless run
+    for key, value in overrides.items():
+        _check_type(name, key, value, known[key])
     if name == "drnas-imagenet" and overrides.get("batch_size", 768) <= 256 and "warmup_epochs" not in overrides:
         overrides["warmup_epochs"] = 0  # DrNAS warms up only `if epoch < 5 and args.batch_size > 256`
     cfg = replace(PRESETS[name], **overrides)
     if cfg.epochs < 1 or cfg.batch_size < 1:
         raise DartsCoreError(f"protocol {name}: epochs and batch_size must be >= 1")
+    if cfg.network not in NETWORKS:
+        raise DartsCoreError(f"protocol {name}: network {cfg.network!r} is not one of {', '.join(NETWORKS)}")
+    for key, low, high in _RANGES:
+        value = getattr(cfg, key)
+        if value < low or (high is not None and value >= high) or (key == "lr" and value <= 0):
+            bound = "> 0" if key == "lr" else f">= {low}" + (f" and < {high}" if high is not None else "")
+            raise DartsCoreError(f"protocol {name}: {key} must be {bound}, got {value}")
     if cfg.lr_schedule == "linear" and cfg.epochs <= 5:
         raise DartsCoreError(f"protocol {name}: the linear schedule needs more than 5 epochs")
     cfg.lr_at(0)  # validates lr_schedule
