@@ -107,9 +107,9 @@ def read_alphas(path: str | os.PathLike, known_ops: Sequence[str] | None = None)
         if not ok(df[col]) or pd.api.types.is_bool_dtype(df[col]):
             raise DartsCoreError(f"alpha log {path}: column {col} holds {df[col].dtype} values, expected "
                                  f"{'integers' if col == 'epoch' else 'numbers'}")
-    dup = df.index[df.duplicated(["epoch", "cell", "edge", "op"])]
+    dup = np.flatnonzero(df.duplicated(["epoch", "cell", "edge", "op"]).to_numpy())
     if len(dup):
-        row = df.loc[dup[0]]
+        row = df.iloc[dup[0]]
         raise DartsCoreError(f"alpha log {path}: row {dup[0]} repeats (epoch {row['epoch']}, cell {row['cell']}, "
                              f"edge {row['edge']}, op {row['op']})")
     for col in ("alpha", "weight"):
