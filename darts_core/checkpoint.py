@@ -39,8 +39,12 @@ def load_checkpoint(path: str | os.PathLike, map_location="cpu") -> dict:
     dicts (plain Python objects); only files this package wrote are read here."""
     path = Path(path)
     try:
-        return torch.load(path, map_location=map_location, weights_only=False)
+        state = torch.load(path, map_location=map_location, weights_only=False)
     except FileNotFoundError:
         raise DartsCoreError(f"checkpoint {path} does not exist") from None
     except Exception as err:  # a truncated or foreign file
         raise DartsCoreError(f"checkpoint {path} cannot be read ({type(err).__name__}: {err})") from None
+    if not isinstance(state, dict):
+        raise DartsCoreError(f"checkpoint {path} is not a checkpoint of darts_core (a {type(state).__name__}); "
+                             "use another output folder or delete it")
+    return state

@@ -113,10 +113,6 @@ BAD = [
         ["'magnitude' is not one of", "config figures.fig3d_magnitudes.kind"],
     ),
     (
-        lambda c: _set(c, "stop_criteria/nb201", ["final", "darts+_sc:0"]),
-        ["'darts+_sc:0' does not match", "config stop_criteria.nb201.1"],
-    ),
-    (
         lambda c: _set(c, "experimnets", {}),
         ["'experimnets' was unexpected"],
     ),

@@ -276,13 +276,17 @@ def search_minutes(config, experiment, run, epochs):
 def check_stop_criteria(config):
     """Selective-stop criteria name an op of their space (a typo would only show as a criterion "not
     computable" after every search has run)."""
+    from darts_core.errors import DartsCoreError
     from darts_core.spaces import darts, nb201
     from darts_core.stops.criteria import parse_criterion
 
     for space, criteria in config.get("stop_criteria", {}).items():
         ops = nb201.OPS if space == "nb201" else darts.get_space(space).all_ops
         for i, text in enumerate(criteria):
-            op = parse_criterion(text).op
+            try:
+                op = parse_criterion(text).op
+            except DartsCoreError as err:
+                raise StudyConfigError(f"stop_criteria.{space}[{i}]: {err}") from None
             if op is not None and op not in ops:
                 raise StudyConfigError(
                     f"stop_criteria.{space}[{i}]: {text!r} names op {op!r}, which the {space} space "
@@ -553,6 +557,14 @@ def check_retrain(config):
             raise StudyConfigError(
                 f"{where}.protocol: {entry['protocol']!r} does not train on {entry['dataset']!r}"
             )
+        # the overrides are read when a retrain job is scheduled, after the searches: check them now
+        from darts_core.errors import DartsCoreError
+        from darts_core.train.protocols import get_protocol
+
+        try:
+            get_protocol(entry["protocol"], **entry.get("overrides", {}))
+        except DartsCoreError as err:
+            raise StudyConfigError(f"{where}.overrides: {err}") from None
     return config
 
 
