@@ -225,15 +225,19 @@ def test_imagenet_job_fails_clearly_without_the_folder(tiny):
 def test_each_table4_and_table5_row_has_its_summary(common, paper):
     for table, rdataset, protocol in (("table4", "cifar10", "drnas-cifar"), ("table5", "imagenet", "drnas-imagenet")):
         spec = paper["tables"][table]
+        found = common.retrain_table_summaries(paper, table)
         for row in spec["rows"]:
             if row.get("cited") or "genotype" in row:
                 continue
-            paths = common.retrain_summary_of(paper, spec["experiment"], row["run"], row["stop"], rdataset)
             slug = row["stop"].replace(":", "-")
-            assert paths == [
+            assert found[row["label"]] == [
                 f"results/table4/retrain/darts-cifar10/darts-v1/ss-darts/{slug}/{rdataset}-{protocol}.csv"
             ]
-    assert common.retrain_summary_of(paper, "table4", "ss-darts", "final", "cifar10") == []
+    assert common.retrain_table_summaries(paper, "table4")["DARTS-V2"] == [
+        "results/table4/retrain/darts-published/published/DARTS_V2/final/cifar10-drnas-cifar.csv"]
+    # a stop criterion the entry does not train has no summary
+    paper["tables"]["table4"]["rows"] = [{"label": "x", "run": "ss-darts", "stop": "final"}]
+    assert common.retrain_table_summaries(paper, "table4") == {"x": []}
 
 
 @pytest.mark.parametrize(

@@ -161,6 +161,7 @@ def check_search_data(config):
     are in place (darts_core.data.preflight), so a missing dataset fails once, not in every search job.
     """
     from darts_core.data.preflight import check_dataset
+    from darts_core.errors import DartsCoreError
 
     def finished(run_dir):
         info = f"{run_dir}/{SEARCH_PRODUCTS['info']}"
@@ -174,8 +175,6 @@ def check_search_data(config):
         for row in study_runs(config)
         if row["dir"] and not finished(row["dir"])
     }
-    from darts_core.errors import DartsCoreError
-
     paths = config.get("paths", {})
     for dataset in sorted(todo):
         try:
@@ -526,7 +525,10 @@ def retrain_minutes(config, w):
 
 def check_retrain(config):
     """Cross-references of the `retrain` section: experiments, runs, criteria of stop_criteria, DARTS-space
-    searches, seeds the experiment searches. Returns the config."""
+    searches, seeds the experiment searches, protocol overrides. Returns the config."""
+    from darts_core.errors import DartsCoreError
+    from darts_core.train.protocols import get_protocol
+
     for name, entry in config.get("retrain", {}).items():
         where = f"retrain.{name}"
         exp_name = entry["experiment"]
@@ -558,9 +560,6 @@ def check_retrain(config):
                 f"{where}.protocol: {entry['protocol']!r} does not train on {entry['dataset']!r}"
             )
         # the overrides are read when a retrain job is scheduled, after the searches: check them now
-        from darts_core.errors import DartsCoreError
-        from darts_core.train.protocols import get_protocol
-
         try:
             get_protocol(entry["protocol"], **entry.get("overrides", {}))
         except DartsCoreError as err:
@@ -622,47 +621,28 @@ def check_retrain_table(config, name, spec):
 
 
 def retrain_table_summaries(config, table):
-    """{row label: [summary CSV]} of a DARTS-space table's computed rows (its `retrain` entry)."""
+    """{row label: [summary CSV]} of a DARTS-space table's computed rows: the row's run at its stop
+    criterion, or the published cell it names, as trained by the table's `retrain` entry.
+    """
     spec = config["tables"][table]
     out = {}
     for row in spec["rows"]:
         if row.get("cited"):
             continue
         if "genotype" in row:
-            home = (config["retrain"][spec["retrain"]]["experiment"], row["genotype"])
-            out[row["label"]] = [
-                RETRAIN_SUMMARY.format(**s["names"])
-                for s in retrain_specs(config)
-                if s["entry"] == spec["retrain"]
-                and s["names"]["method"] == PUBLISHED
-                and (s["names"]["experiment"], s["names"]["run"]) == home
-            ]
-            continue
-        home = home_of(config, spec["experiment"], row["run"])
+            entry_exp = config["retrain"][spec["retrain"]]["experiment"]
+            home, criterion, published = (entry_exp, row["genotype"]), "final", True
+        else:
+            home = home_of(config, spec["experiment"], row["run"])
+            criterion, published = row.get("stop", "final"), False
         out[row["label"]] = list(
             dict.fromkeys(
                 RETRAIN_SUMMARY.format(**s["names"])
                 for s in retrain_specs(config)
                 if s["entry"] == spec["retrain"]
+                and (s["names"]["method"] == PUBLISHED) == published
                 and (s["names"]["experiment"], s["names"]["run"]) == home
-                and s["criterion"] == row.get("stop", "final")
+                and s["criterion"] == criterion
             )
         )
     return out
-
-
-def retrain_summary_of(config, experiment, run, criterion, rdataset):
-    """The summary CSVs of one table row: `run` of `experiment` at stop `criterion` (the config's name),
-    trained on `rdataset` (Table 4: cifar10, Table 5: imagenet); [] when no retrain entry covers it.
-    """
-    home = home_of(config, experiment, run)
-    return list(
-        dict.fromkeys(
-            RETRAIN_SUMMARY.format(**s["names"])
-            for s in retrain_specs(config)
-            if (s["names"]["experiment"], s["names"]["run"]) == home
-            and s["names"]["method"] != PUBLISHED
-            and s["criterion"] == criterion
-            and s["names"]["rdataset"] == rdataset
-        )
-    )

@@ -19,9 +19,9 @@
 #                     the stop epoch), search_device.
 # {criterion} is the stop criterion with ':' -> '-', '+' -> 'plus', '@' -> '.' (common.smk criterion_slug:
 # ss_residual:sep_conv_5x5 -> ss_residual-sep_conv_5x5); the CSV's `criterion` column keeps the config's name.
-# Tables: retrain_summary_of(config, experiment, run, stop, "cifar10" or "imagenet") gives a table row's CSV;
-# retrain_summaries(config, [entry]) lists an entry's CSVs (paper: table4_cifar10 -> Table 4,
-# table5_imagenet -> Table 5); rows match a table row by (run, criterion).
+# Tables (rule retrain_table): retrain_table_summaries(config, table) gives each row's CSVs from the table's
+# `retrain` entry (paper: table4_cifar10 -> Table 4, table5_imagenet -> Table 5), matched by (run,
+# criterion) or by the published genotype; retrain_summaries(config, [entry]) lists an entry's CSVs.
 
 
 wildcard_constraints:
