@@ -9,11 +9,11 @@ import pandas as pd
 import pytest
 
 from darts_core.report.compare import compare
+from darts_core.report.tables import write_table_files
 from darts_core.report.retrain_tables import (
     retrain_long_table,
     retrain_wide_table,
     table_metrics,
-    write_retrain_table_files,
 )
 
 SPEC4 = {"experiment": "table4", "paper": "Table 4", "rows": [
@@ -90,7 +90,7 @@ def test_table5_columns_and_files(tmp_path):
     a = summary(tmp_path / "a.csv", [(0, 0, 3.9, 26.0, 8.4, 25920.0)], dataset="imagenet")
     long = retrain_long_table("table5", spec, {"SS-DARTS-DilConv5": [a]}, "imagenet", [0], [0])
     paths = [tmp_path / f"t.{e}" for e in ("csv", "md", "tex")]
-    wide = write_retrain_table_files(long, *paths, title="Table 5", label="tab:table5")
+    wide = write_table_files(long, *paths, title="Table 5", label="tab:table5", wide=retrain_wide_table)
     assert list(wide.columns[:5]) == ["Method", "Top-1 error (%)", "Top-5 error (%)", "Params (M)",
                                       "Search cost (GPU days)"]
     assert wide.iloc[0]["Search cost (GPU days)"] == "0.30"

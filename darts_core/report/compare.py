@@ -85,3 +85,13 @@ def to_markdown(df: pd.DataFrame, title: str = "") -> str:
         text.append("| " + " | ".join(str(x) for x in (r["row"], r["variant"], r["dataset"], r["metric"], rep, pro,
                                                          diff, r["n"], r["missing"], within)) + " |")
     return "\n".join(text) + "\n"
+
+
+def write_compare(long: pd.DataFrame, csv, md, title: str = "") -> pd.DataFrame:
+    """compare(long) as CSV and Markdown (the `_vs_paper` files of every paper table)."""
+    from darts_core.runlog import write_table, write_text
+
+    cmp = compare(long)
+    write_table(cmp, csv)
+    write_text(to_markdown(cmp, title), md)
+    return cmp

@@ -161,14 +161,3 @@ def retrain_wide_table(long: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
         line["source"] = source
         lines.append(line)
     return pd.DataFrame(lines)
-
-
-def write_retrain_table_files(long: pd.DataFrame, csv, md, tex, title: str = "", label: str = "") -> pd.DataFrame:
-    from darts_core.report.tables import to_latex, to_markdown
-    from darts_core.runlog import write_table, write_text
-
-    write_table(long, csv)
-    wide = retrain_wide_table(long)
-    write_text(to_markdown(wide, title), md)
-    write_text(to_latex(wide, title, label), tex)
-    return wide

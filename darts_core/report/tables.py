@@ -231,11 +231,13 @@ def to_latex(wide: pd.DataFrame, caption: str = "", label: str = "") -> str:
 
 
 def write_table_files(long: pd.DataFrame, csv: str | os.PathLike, md: str | os.PathLike, tex: str | os.PathLike,
-                      title: str = "", label: str = "") -> pd.DataFrame:
+                      title: str = "", label: str = "", wide=None) -> pd.DataFrame:
+    """The long CSV, and the wide table (`wide(long)`, default wide_table; Tables 4-5 pass
+    retrain_tables.retrain_wide_table) as Markdown and LaTeX."""
     from darts_core.runlog import write_table, write_text
 
     write_table(long, csv)
-    wide = wide_table(long)
+    wide = (wide or wide_table)(long)
     write_text(to_markdown(wide, title), md)
     write_text(to_latex(wide, title, label), tex)
     return wide

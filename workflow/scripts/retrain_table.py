@@ -3,10 +3,9 @@ Markdown, LaTeX, and the reported-vs-reproduced table."""
 
 import sys
 
-from darts_core.report.compare import compare
-from darts_core.report.compare import to_markdown as compare_markdown
-from darts_core.report.retrain_tables import retrain_long_table, write_retrain_table_files
-from darts_core.runlog import write_table, write_text
+from darts_core.report.compare import write_compare
+from darts_core.report.retrain_tables import retrain_long_table, retrain_wide_table
+from darts_core.report.tables import write_table_files
 
 sys.stderr = open(snakemake.log[0], "w")
 spec, exp, entry = snakemake.params.spec, snakemake.params.experiment, snakemake.params.entry
@@ -20,12 +19,18 @@ long = retrain_long_table(
     entry.get("seeds", [0]),
 )
 title = f"{spec.get('paper', table)}: {exp.get('title', '')}"
-write_retrain_table_files(
-    long, snakemake.output.csv, snakemake.output.md, snakemake.output.tex, title, f"tab:{table}"
+write_table_files(
+    long,
+    snakemake.output.csv,
+    snakemake.output.md,
+    snakemake.output.tex,
+    title,
+    f"tab:{table}",
+    wide=retrain_wide_table,
 )
-cmp = compare(long)
-write_table(cmp, snakemake.output.compare)
-write_text(
-    compare_markdown(cmp, f"{spec.get('paper', table)}: reported vs reproduced"),
+write_compare(
+    long,
+    snakemake.output.compare,
     snakemake.output.compare_md,
+    f"{spec.get('paper', table)}: reported vs reproduced",
 )

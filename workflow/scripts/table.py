@@ -2,10 +2,8 @@
 
 import sys
 
-from darts_core.report.compare import compare
-from darts_core.report.compare import to_markdown as compare_markdown
+from darts_core.report.compare import write_compare
 from darts_core.report.tables import DATASETS, long_table, write_table_files
-from darts_core.runlog import write_table, write_text
 
 sys.stderr = open(snakemake.log[0], "w")
 spec, exp = snakemake.params.spec, snakemake.params.experiment
@@ -33,6 +31,9 @@ title = f"{spec.get('paper', table)}: {exp.get('title', '')}"
 write_table_files(
     long, snakemake.output.csv, snakemake.output.md, snakemake.output.tex, title, f"tab:{table}"
 )
-cmp = compare(long)
-write_table(cmp, snakemake.output.compare)
-write_text(compare_markdown(cmp, f"{spec.get('paper', table)}: reported vs reproduced"), snakemake.output.compare_md)
+write_compare(
+    long,
+    snakemake.output.compare,
+    snakemake.output.compare_md,
+    f"{spec.get('paper', table)}: reported vs reproduced",
+)
