@@ -31,7 +31,7 @@ def check_dataset(dataset: str, data_dir: str | Path, allow_download: bool = Fal
             path = root / imagenet16.FOLDER / fname
             if not path.is_file():
                 raise missing(path, md5, "md5", imagenet16.SOURCE)
-    elif dataset == "imagenet":  # the retrain jobs' ImageNet folder (`data_dir` = that folder, paths.imagenet)
+    elif dataset == "imagenet":  # a retrain job's ImageNet folder (`data_dir` = that folder, paths.imagenet)
         check_imagenet_folder(root)
     elif dataset != "digits":  # sklearn's digits ship with the package: nothing to check
         raise DartsCoreError(f"no data check for dataset {dataset!r} (known: cifar10, cifar100, ImageNet16-120, "
@@ -45,8 +45,12 @@ def check_dataset(dataset: str, data_dir: str | Path, allow_download: bool = Fal
 
 def check_imagenet_folder(root: str | Path) -> None:
     """train/ and val/ hold the same class folders (names only; darts_core.train.imagenet reads the images).
-    For the workflow's onstart, so the Table 5 jobs do not start on a GPU node to find no folder."""
+    Checked by the Table 5 jobs before they claim a GPU (workflow/scripts/retrain.py); not at the workflow's
+    onstart, so a study that wants only Table 4 needs no ImageNet."""
     root = Path(root)
+    if not root.is_dir():
+        raise DartsCoreError(f"ImageNet folder {root} not found (expected <root>/train/<class>/*.JPEG and "
+                             "<root>/val/<class>/*.JPEG)")
     classes = {}
     for split in ("train", "val"):
         folder = root / split

@@ -3,6 +3,7 @@ genotype from genotypes.csv (checked against stops.csv's arch) -> genotype.json.
 
 import json
 import sys
+from pathlib import Path
 
 import pandas as pd
 
@@ -46,7 +47,7 @@ write_json(
         "search_dir": str(snakemake.input.genotypes).rsplit("/", 1)[0],
         # the search cost of this cell (Table 5's GPU days): wall time up to the stop epoch
         "search_seconds": search_seconds_until(snakemake.input.metrics.rsplit("/", 1)[0], epoch),
-        "search_device": json.loads(open(snakemake.input.info).read()).get("device", ""),
+        "search_device": json.loads(Path(snakemake.input.info).read_text()).get("device", ""),
     },
     snakemake.output[0],
 )

@@ -7,17 +7,18 @@ import json
 import sys
 from pathlib import Path
 
+from darts_core.data.preflight import check_imagenet_folder
 from darts_core.errors import DartsCoreError
 from darts_core.gpu import claim_gpu
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "a", buffering=1)
 w = snakemake.wildcards
 data = Path(snakemake.params.data)
-if w.rdataset == "imagenet" and not (data / "train").is_dir():
-    raise DartsCoreError(
-        f"ImageNet folder {data} not found or without train/ (config paths.imagenet: a folder with "
-        "train/<class>/*.JPEG and val/<class>/*.JPEG); Table 5 needs it"
-    )
+if w.rdataset == "imagenet":  # before a GPU is claimed
+    try:
+        check_imagenet_folder(data)
+    except DartsCoreError as err:
+        raise DartsCoreError(f"config paths.imagenet: {err}; Table 5 needs it") from None
 compute = snakemake.config["compute"]
 device = compute["device"]
 with claim_gpu() if device == "cuda" else contextlib.nullcontext():
