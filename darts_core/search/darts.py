@@ -46,7 +46,7 @@ class DartsV1:
         self.alphas_first, self.clip_alphas = False, True  # xautodl's loop; configure() may switch
 
     def configure(self, cfg) -> None:
-        quark0 = getattr(cfg, "loop", "xautodl") == "quark0"
+        quark0 = cfg.loop == "quark0"
         self.alphas_first, self.clip_alphas = quark0, not quark0
 
     def weight_step(self, x, y):

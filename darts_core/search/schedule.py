@@ -23,7 +23,7 @@ def weight_lr(cfg, epoch: int, frac: float = 0.0) -> float:
     if cfg.w_lr_schedule == "constant":
         return cfg.w_lr
     t, t_max = epoch - warm, cfg.epochs - warm
-    if getattr(cfg, "loop", "xautodl") == "quark0":
+    if cfg.loop == "quark0":
         t += 1
     return cfg.w_lr_min + (cfg.w_lr - cfg.w_lr_min) * (1 + math.cos(math.pi * t / t_max)) / 2
 
