@@ -66,3 +66,17 @@ def fake_darts_search(run: Path) -> list[str]:
                   "met": [True, True], "note": ["", "peak of sep_conv_3x3 at epoch 0"]}).to_csv(run / "stops.csv",
                                                                                            index=False)
     return archs
+
+
+def plan_lines(jobs: list[dict]) -> list[str]:
+    """A dry run's jobs as sorted text lines (outputs, inputs, GPU/memory/time resources; the target rule's
+    inputs too), rule names left out: the recorded plans (tests/data/*_plan.txt) pin what runs, not what the rules are called."""
+    lines = []
+    for job in jobs:
+        res = {k: job["resources"][k] for k in ("gpu", "mem_mb", "runtime") if k in job["resources"]}
+        lines.append(" | ".join([
+            " ".join(sorted(job["output"])),
+            " ".join(sorted(job["input"])),
+            " ".join(f"{k}={v}" for k, v in sorted(res.items())),
+        ]))
+    return sorted(lines)
