@@ -26,13 +26,12 @@ import numpy as np
 import pandas as pd
 
 from darts_core.errors import DartsCoreError
+from darts_core.layout import ALPHAS, GENOTYPES, HESSIAN, METRICS, RUN_INFO  # noqa: F401  (re-exported)
 
 ALPHA_COLUMNS = ("epoch", "cell", "edge", "op", "alpha", "weight")
 METRIC_COLUMNS = ("epoch", "train_loss", "train_acc", "valid_loss", "valid_acc", "weight_lr", "alpha_lr", "seconds")
 GENOTYPE_COLUMNS = ("epoch", "arch")
 HESSIAN_COLUMNS = ("epoch", "eigenvalue", "method")
-
-ALPHAS, METRICS, GENOTYPES, HESSIAN, RUN_INFO = "alphas.parquet", "metrics.csv", "genotypes.csv", "hessian.csv", "run.json"
 
 
 def atomic_write(path: str | os.PathLike, write) -> Path:
@@ -149,3 +148,15 @@ def finite_or_error(value: float, what: str) -> float:
     if not math.isfinite(value):
         raise DartsCoreError(f"{what} is {value}: the run diverged")
     return value
+
+
+def search_seconds_until(run_dir: str | os.PathLike, epoch) -> float:
+    """Wall seconds of a search up to the architecture of `epoch` (genotypes.csv's epoch e follows e training
+    epochs, metrics.csv numbers them from 1); NaN without timings."""
+    path = Path(run_dir) / METRICS
+    if not path.is_file() or pd.isna(epoch):
+        return float("nan")
+    m = pd.read_csv(path)
+    if "seconds" not in m.columns:
+        return float("nan")
+    return float(m.loc[m["epoch"] <= int(epoch), "seconds"].sum())

@@ -4,7 +4,8 @@
   line and ±1 std as a band, one panel per run (Fig. 3(d), Fig. 5 right).
 - `plot_accuracy_curves`: benchmark accuracy of the architecture derived at each epoch, one line per run,
   mean ± std over seeds (Fig. 2, 3(a)-(c), 5 left).
-Both read per-run tables gathered by `read_panels`; `draw_figure` picks one by the config's figure kind.
+Both read per-run tables gathered by `read_panels`; `draw_magnitudes` and `draw_accuracy_curves` are the
+entries of their figure kinds (darts_core.report.kinds).
 """
 
 from __future__ import annotations
@@ -192,22 +193,16 @@ def plot_accuracy_curves(
         return finish(fig, out_png, out_pdf, title)
 
 
-def draw_figure(
-    kind: str,
-    panels: Mapping[str, Mapping[int, str | os.PathLike]],
-    out_png: str | os.PathLike,
-    out_pdf: str | os.PathLike | None = None,
-    title: str | None = None,
-    metric: str = "cifar10_test",
-    cell: str = "normal",
-) -> Path:
-    """A figure of the study config by its kind, from its per-run tables {run: {seed: CSV}}."""
-    table = read_panels(panels)
-    if kind == "magnitudes":
-        return plot_magnitudes(table, out_png, out_pdf, title=title, cell=cell)
-    if kind == "accuracy_curves":
-        return plot_accuracy_curves(table, metric, out_png, out_pdf, title=title)
-    raise DartsCoreError(f"no drawing for figure kind {kind!r}")
+# One signature for every figure kind (darts_core.report.kinds.FIGURE_KINDS): its inputs (per-run panels
+# {run: {seed: path}}, or the benchmark table's path), the figure's config entry, the output files.
+def draw_magnitudes(panels, spec: Mapping, out_png, out_pdf=None) -> Path:
+    return plot_magnitudes(read_panels(panels), out_png, out_pdf, title=spec.get("title"),
+                           cell=spec.get("cell", "normal"))
+
+
+def draw_accuracy_curves(panels, spec: Mapping, out_png, out_pdf=None) -> Path:
+    return plot_accuracy_curves(read_panels(panels), spec.get("metric", "cifar10_test"), out_png, out_pdf,
+                                title=spec.get("title"))
 
 
 def finish(fig, out_png, out_pdf=None, title: str | None = None) -> Path:

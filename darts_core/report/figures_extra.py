@@ -120,3 +120,14 @@ def plot_hessian(panels, out_png, out_pdf=None, title: str | None = None, metric
         fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 3), frameon=False,
                    title="run (seeds)" + ("; mean ± std" if several else ""), title_fontsize=6)
         return finish(fig, out_png, out_pdf, title)
+
+
+# entries of the figure kinds `hessian` and `op_distribution` (darts_core.report.kinds)
+def draw_hessian(panels, spec: Mapping, out_png, out_pdf=None) -> Path:
+    return plot_hessian(panels, out_png, out_pdf, title=spec.get("title"), metric=spec.get("metric", "cifar10_test"))
+
+
+def draw_op_distribution(table_path, spec: Mapping, out_png, out_pdf=None) -> Path:
+    from darts_core.benchmark.table import load_table
+
+    return plot_op_distribution(load_table(table_path), out_png, out_pdf)

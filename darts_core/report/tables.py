@@ -29,6 +29,7 @@ from pathlib import Path
 import pandas as pd
 
 from darts_core.report.stats import aggregate, format_mean_std
+from darts_core.runlog import search_seconds_until
 
 DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
 DATASET_LABELS = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "ImageNet16-120": "ImageNet16-120",
@@ -241,18 +242,6 @@ def write_table_files(long: pd.DataFrame, csv: str | os.PathLike, md: str | os.P
     write_text(to_markdown(wide, title), md)
     write_text(to_latex(wide, title, label), tex)
     return wide
-
-
-def search_seconds_until(run_dir: str | os.PathLike, epoch) -> float:
-    """Wall seconds of a search up to the architecture of `epoch` (genotypes.csv's epoch e follows e training
-    epochs, metrics.csv numbers them from 1); NaN without timings."""
-    path = Path(run_dir) / "metrics.csv"
-    if not path.is_file() or pd.isna(epoch):
-        return float("nan")
-    m = pd.read_csv(path)
-    if "seconds" not in m.columns:
-        return float("nan")
-    return float(m.loc[m["epoch"] <= int(epoch), "seconds"].sum())
 
 
 def stop_accuracies(run_dir: str | os.PathLike, stops: str | os.PathLike | pd.DataFrame,

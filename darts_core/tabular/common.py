@@ -17,10 +17,10 @@ from darts_core.benchmark.nb201_index import arch_index
 from darts_core.errors import DartsCoreError
 from darts_core.spaces.nb201 import EDGES, MAX_NODES, OPS, arch_string
 
-METHOD_NAMES = ("rea", "rs", "reinforce", "bohb")  # the paper's Table 1 rows REA, RS, REINFORCE, BOHB
+METHOD_NAMES = ("rea", "rs", "reinforce", "bohb")
+PAPER_ROWS = {"rea": "REA", "rs": "RS", "reinforce": "REINFORCE", "bohb": "BOHB"}  # their Table 1 rows
 TRAJECTORY_COLUMNS = ("step", "arch", "index", "proxy_valid", "elapsed_seconds")
 TIME_BUDGET = 12000.0  # seconds: --time_budget 12000 in scripts-search/NAS-Bench-201-algos/{R-EA,Random,REINFORCE,BOHB}.sh
-DATASET = "cifar10"  # the NAS-Bench-201 paper searches on CIFAR-10 (docs/NAS-Bench-201.md, commands [7]-[10])
 
 # edge positions per node in EDGES order: node 1 -> [0], node 2 -> [1, 2], node 3 -> [3, 4, 5]
 _NODE_EDGES = [[EDGES.index(f"{i}<-{j}") for j in range(i)] for i in range(1, MAX_NODES)]

@@ -28,7 +28,7 @@ from darts_core.benchmark.table import METRIC_COLUMNS, build_from_csv, load_tabl
 from darts_core.errors import DartsCoreError
 from darts_core.runlog import write_json, write_table
 from darts_core.tabular import bohb, random_search, rea, reinforce
-from darts_core.tabular.common import METHOD_NAMES, TIME_BUDGET, check_settings
+from darts_core.tabular.common import METHOD_NAMES, PAPER_ROWS, TIME_BUDGET, check_settings
 from darts_core.tabular.proxy import Proxy, load_proxy
 
 # name -> (search function, official defaults); the names are the paper's Table 1 rows REA, RS, REINFORCE, BOHB
@@ -39,7 +39,6 @@ METHODS = {
     "bohb": (bohb.search, bohb.DEFAULTS),
 }
 assert tuple(METHODS) == METHOD_NAMES
-PAPER_ROWS = {"rea": "REA", "rs": "RS", "reinforce": "REINFORCE", "bohb": "BOHB"}
 TRAJECTORY, RESULT = "trajectory.csv", "result.json"
 EXTRA = ("timeout_seconds",)  # run controls that are not algorithm settings (bohb wall-clock limit)
 PACKAGES = ("numpy", "pandas", "torch", "nas-bench-201", "hpbandster", "ConfigSpace", "Pyro4", "serpent", "statsmodels")

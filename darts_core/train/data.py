@@ -11,8 +11,9 @@ import torch
 from torch.utils.data import DataLoader, Dataset
 
 from darts_core.errors import DartsCoreError
+from darts_core.train.protocols import RETRAIN_DATASETS
 
-DATASETS = ("cifar10", "cifar100", "digits", "imagenet")
+DATASETS = RETRAIN_DATASETS
 
 
 def _seed(*key: int) -> int:

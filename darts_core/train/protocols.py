@@ -86,6 +86,16 @@ PRESETS: dict[str, TrainConfig] = {
 
 
 NETWORKS = ("cifar", "imagenet")
+# datasets a cell is retrained on (darts_core.train.data); those read from an image folder (config
+# paths.imagenet) by the ImageNet protocols, the rest from the CIFAR-style loaders
+RETRAIN_DATASETS = ("cifar10", "cifar100", "digits", "imagenet")
+FOLDER_DATASETS = ("imagenet",)
+
+
+def trains_on(protocol: str, dataset: str) -> bool:
+    """Whether a protocol (by its name) is one for `dataset`: the ImageNet protocols train on the folder
+    datasets, the others on the rest."""
+    return (dataset in FOLDER_DATASETS) == ("imagenet" in protocol)
 # (field, lowest allowed, first disallowed above or None); lr must also be > 0
 _RANGES = (("eval_batch_size", 0, None), ("lr", 0, None), ("lr_min", 0, None), ("gamma", 0, None),
            ("decay_period", 1, None), ("warmup_epochs", 0, None), ("momentum", 0, 1), ("weight_decay", 0, None),

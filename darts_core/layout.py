@@ -1,0 +1,63 @@
+"""Where every product lives: the file names of a run directory and the path templates of the study.
+
+The one place these names are declared; the search, the stop criteria, the retraining, the workflow and
+the tests read them from here. Templates are `str.format` patterns over the study's names (experiment,
+space, dataset, method, run, seed; for retraining also criterion, rdataset, protocol, rseed); the
+workflow uses the same strings as Snakemake wildcard patterns.
+
+A search's run directory (`RUN_DIR`) holds what the search writes (`SEARCH_PRODUCTS`, the column contract
+in darts_core.runlog), its resume state (`CHECKPOINT`), and what the analysis rules add (`MAGNITUDES`,
+`STOPS`, `LOOKUP`, `STOP_LOOKUP`).
+"""
+
+from __future__ import annotations
+
+# ---- one search -----------------------------------------------------------------------------------
+ALPHAS = "alphas.parquet"
+METRICS = "metrics.csv"
+GENOTYPES = "genotypes.csv"
+HESSIAN = "hessian.csv"  # DARTS-ES runs only (hessian_every > 0)
+RUN_INFO = "run.json"
+CHECKPOINT = "checkpoint.pt"
+SEARCH_PRODUCTS = {"alphas": ALPHAS, "metrics": METRICS, "genotypes": GENOTYPES, "info": RUN_INFO}
+MAGNITUDES = "magnitudes.csv"  # Eq. 11 per epoch and op
+STOPS = "stops.csv"  # Algorithm 2: criterion, epoch, arch, met, note
+LOOKUP = "lookup.csv"  # benchmark accuracies of every epoch's arch
+STOP_LOOKUP = "stop_lookup.csv"  # accuracies and search seconds of every stop
+
+# what each name may look like (the workflow's wildcard constraints)
+NAME_PATTERNS = {
+    "experiment": "[A-Za-z][A-Za-z0-9_]*",
+    "space": "[a-z0-9]+",
+    "dataset": "[A-Za-z0-9][A-Za-z0-9-]*",
+    "method": "[a-z0-9][a-z0-9-]*",
+    "run": "[A-Za-z0-9][A-Za-z0-9_.-]*",
+    "seed": "[0-9]+",
+}
+RUN_KEY = "{experiment}/{space}-{dataset}/{method}/{run}/seed{seed}"
+RUN_DIR = "results/{experiment}/runs/{space}-{dataset}/{method}/{run}/seed{seed}"
+MANIFEST = "results/{experiment}/runs.csv"
+
+# ---- the benchmark and the tabular baselines -----------------------------------------------------
+BENCHMARK_TABLE = "results/benchmark/nb201.parquet"
+TABULAR_RESULT = "results/tabular/{method}/seed{seed}/result.json"
+
+# ---- retraining a picked cell (Tables 4-5) ---------------------------------------------------------
+# one retrain job = (search run, stop criterion, search seed) x (dataset, protocol, retrain seed)
+RETRAIN_RUN_KEY = "{experiment}/{space}-{dataset}/{method}/{run}/{criterion}"
+RETRAIN_BASE = "results/{experiment}/retrain/{space}-{dataset}/{method}/{run}/{criterion}"
+GENOTYPE = RETRAIN_BASE + "/search{seed}/genotype.json"
+RETRAIN_KEY = RETRAIN_RUN_KEY + "/search{seed}/{rdataset}-{protocol}/seed{rseed}"
+RETRAIN_DIR = RETRAIN_BASE + "/search{seed}/{rdataset}-{protocol}/seed{rseed}"
+RETRAIN_RESULTS = "results.json"
+RETRAIN_METRICS = "metrics.csv"
+# the tidy table of one (run, criterion, dataset, protocol): every search seed x retrain seed
+RETRAIN_SUMMARY = RETRAIN_BASE + "/{rdataset}-{protocol}.csv"
+
+# ---- what the reader gets ----------------------------------------------------------------------------
+FIGURE = "results/figures/{figure}.{ext}"
+FIGURE_EXTS = ("png", "pdf")
+TABLE_FILE = "results/tables/{table}.{ext}"
+TABLE_EXTS = ("csv", "md", "tex")
+COMPARE_FILE = "results/tables/{table}_vs_paper.{ext}"
+COMPARE_EXTS = ("csv", "md")
