@@ -13,6 +13,7 @@ import sys
 from darts_core.errors import DartsCoreError
 
 COMMAND_MODULES = (
+    "darts_core.study.cli",  # study
     "darts_core.search.cli",  # search
     "darts_core.benchmark.cli",  # lookup, benchmark-table
     "darts_core.stops.cli",  # magnitudes, stops, import-log

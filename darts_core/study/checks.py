@@ -1,0 +1,184 @@
+"""Cross-references of the config that the JSON schema cannot express, each failing with one line that names
+the key: runs of methods or spaces the package does not implement (unless `status: cited`), reuse targets,
+stop criteria naming an op no space has, figures and tables naming runs, retrain entries and their
+tables. All run before any job."""
+
+from __future__ import annotations
+
+from darts_core.errors import DartsCoreError
+from darts_core.study.config import StudyConfigError
+from darts_core.study.searches import home_of
+
+
+def check_stop_criteria(config: dict) -> None:
+    """Selective-stop criteria name an op of their space (a typo would only show as a criterion "not
+    computable" after every search has run)."""
+    from darts_core.spaces import get_space
+    from darts_core.stops.criteria import parse_criterion
+
+    for space_name, criteria in config.get("stop_criteria", {}).items():
+        ops = get_space(space_name).ops
+        for i, text in enumerate(criteria):
+            try:
+                op = parse_criterion(text).op
+            except DartsCoreError as err:
+                raise StudyConfigError(f"stop_criteria.{space_name}[{i}]: {err}") from None
+            if op is not None and op not in ops:
+                raise StudyConfigError(
+                    f"stop_criteria.{space_name}[{i}]: {text!r} names op {op!r}, which the {space_name} space "
+                    f"lacks ({', '.join(ops)})")
+
+
+def check_implemented(config: dict) -> None:
+    """Every run that is not `status: cited` uses a method and a space the package implements."""
+    from darts_core.methods import METHODS
+    from darts_core.spaces import SPACES
+
+    for exp_name, exp in config["experiments"].items():
+        for run, spec in exp["runs"].items():
+            home_of(config, exp_name, run)
+            if "method" not in spec or spec.get("status") == "cited":
+                continue
+            for key, name, known in ((f"experiments.{exp_name}.runs.{run}.method", spec["method"], METHODS),
+                                     (f"experiments.{exp_name}.space", exp["space"], SPACES)):
+                if name not in known:
+                    raise StudyConfigError(
+                        f"{key}: {name!r} is not implemented by darts_core (implemented: {', '.join(known)}); "
+                        f"declare run {run!r} with `status: cited`")
+
+
+def _named_runs(where: str, rows) -> list[tuple[str, str]]:
+    named = []
+    for i, row in enumerate(rows):
+        runs = row.get("run", [])
+        named += [(f"{where}.rows[{i}].run", r) for r in ([runs] if isinstance(runs, str) else runs)]
+    return named
+
+
+def check_figures(config: dict) -> None:
+    from darts_core.report.kinds import figure_kind
+    from darts_core.spaces import get_space
+
+    for name, spec in config.get("figures", {}).items():
+        where = f"figures.{name}"
+        exp = _experiment(config, where, spec)
+        try:
+            kind = figure_kind(spec["kind"])
+        except DartsCoreError as err:
+            raise StudyConfigError(f"{where}.kind: {err}") from None
+        dataset = spec.get("dataset")
+        if dataset is not None and dataset not in exp["datasets"]:
+            raise StudyConfigError(f"{where}.dataset: {dataset!r} is not searched by {spec['experiment']}")
+        if kind.lookup and get_space(exp["space"]).evaluation != "benchmark":
+            raise StudyConfigError(f"{where}.kind: accuracy curves are NAS-Bench-201 look-ups")
+        _check_runs(config, spec["experiment"], [(f"{where}.runs", r) for r in spec["runs"]])
+
+
+def check_tables(config: dict) -> None:
+    from darts_core.study.products import table_kind_of
+
+    for name, spec in config.get("tables", {}).items():
+        where = f"tables.{name}"
+        exp = _experiment(config, where, spec)
+        criteria = config.get("stop_criteria", {}).get(exp["space"], [])
+        for i, row in enumerate(spec["rows"]):
+            stop = row.get("stop", "final")
+            if stop not in ("final", "best", *criteria):
+                raise StudyConfigError(f"{where}.rows[{i}].stop: {stop!r} is not in stop_criteria.{exp['space']}")
+        if table_kind_of(config, name) == "retrain":
+            check_retrain_table(config, name, spec)
+        elif "retrain" in spec:
+            raise StudyConfigError(f"{where}.retrain: NAS-Bench-201 tables are benchmark look-ups, nothing is retrained")
+        _check_runs(config, spec["experiment"], _named_runs(where, spec["rows"]))
+
+
+def _experiment(config, where, spec) -> dict:
+    if spec["experiment"] not in config["experiments"]:
+        raise StudyConfigError(f"{where}.experiment: no experiment {spec['experiment']!r}")
+    return config["experiments"][spec["experiment"]]
+
+
+def _check_runs(config, exp_name, named) -> None:
+    for key, run in named:
+        if run not in config["experiments"][exp_name]["runs"]:
+            raise StudyConfigError(f"{key}: experiment {exp_name!r} has no run {run!r}")
+
+
+def check_retrain(config: dict) -> None:
+    """The `retrain` section: experiments, runs, criteria of stop_criteria, spaces that are trained from
+    scratch, seeds the experiment searches, protocol overrides."""
+    from darts_core.spaces import get_space
+    from darts_core.train.protocols import get_protocol, trains_on
+
+    for name, entry in config.get("retrain", {}).items():
+        where = f"retrain.{name}"
+        exp_name = entry["experiment"]
+        if exp_name not in config["experiments"]:
+            raise StudyConfigError(f"{where}.experiment: no experiment {exp_name!r}")
+        exp = config["experiments"][exp_name]
+        if get_space(exp["space"]).evaluation != "retrain":
+            raise StudyConfigError(
+                f"{where}.experiment: {exp_name!r} searches NAS-Bench-201 (look-ups, no retraining)")
+        for run in entry.get("runs") or []:
+            if run not in exp["runs"]:
+                raise StudyConfigError(f"{where}.runs: experiment {exp_name!r} has no run {run!r}")
+        known = ("final", *config.get("stop_criteria", {}).get(exp["space"], []))
+        for criterion in entry["criteria"]:
+            if criterion not in known:
+                raise StudyConfigError(f"{where}.criteria: {criterion!r} is not in stop_criteria.{exp['space']}")
+        for seed in entry.get("search_seeds") or []:
+            if seed not in exp["seeds"]:
+                raise StudyConfigError(f"{where}.search_seeds: {exp_name!r} does not search seed {seed}")
+        if not trains_on(entry["protocol"], entry["dataset"]):
+            raise StudyConfigError(f"{where}.protocol: {entry['protocol']!r} does not train on {entry['dataset']!r}")
+        try:
+            get_protocol(entry["protocol"], **entry.get("overrides", {}))
+        except DartsCoreError as err:
+            raise StudyConfigError(f"{where}.overrides: {err}") from None
+
+
+def check_retrain_table(config: dict, name: str, spec: dict) -> None:
+    """A retraining table's computed rows come from the trained cells of its `retrain` entry: the entry
+    must exist, retrain the table's experiment, and cover each row's run and stop criterion."""
+    from darts_core.spaces.darts import PUBLISHED_TEXT
+
+    where = f"tables.{name}"
+    space = config["experiments"][spec["experiment"]]["space"]
+    computed = [(i, r) for i, r in enumerate(spec["rows"]) if not r.get("cited")]
+    if not computed:
+        return
+    entry_name = spec.get("retrain")
+    entries = config.get("retrain", {})
+    if entry_name not in entries:
+        raise StudyConfigError(
+            f"{where}.retrain: a {space}-space table needs the retrain entry that trains its cells "
+            f"(one of: {', '.join(entries) or 'none defined'}), got {entry_name!r}")
+    entry = entries[entry_name]
+    if entry["experiment"] != spec["experiment"]:
+        raise StudyConfigError(
+            f"{where}.retrain: entry {entry_name!r} retrains experiment {entry['experiment']!r}, "
+            f"the table shows {spec['experiment']!r}")
+    for i, row in computed:
+        if "genotype" in row:
+            if row["genotype"] not in PUBLISHED_TEXT or "run" in row:
+                raise StudyConfigError(
+                    f"{where}.rows[{i}].genotype: {row['genotype']!r} is not a published genotype "
+                    f"({', '.join(PUBLISHED_TEXT)}), or the row also names a run")
+            continue
+        if isinstance(row.get("run"), list) or "run" not in row:
+            raise StudyConfigError(f"{where}.rows[{i}].run: a {space}-space row names one run (or is `cited: true`)")
+        stop = row.get("stop", "final")
+        if stop not in entry["criteria"]:
+            raise StudyConfigError(f"{where}.rows[{i}].stop: {stop!r} is not trained by retrain.{entry_name}.criteria")
+        if entry.get("runs") and row["run"] not in entry["runs"]:
+            raise StudyConfigError(f"{where}.rows[{i}].run: {row['run']!r} is not trained by retrain.{entry_name}.runs")
+
+
+def check_study(config: dict) -> dict:
+    """Every cross-check, in the order a reader would fix them; returns the config."""
+    check_stop_criteria(config)
+    check_implemented(config)
+    check_figures(config)
+    check_tables(config)
+    check_retrain(config)
+    return config

@@ -1,0 +1,186 @@
+"""What the reader gets: the study's figures and tables, the files each reads, and the workflow's targets.
+
+Figures are the config's `figures` (each of a kind in darts_core.report.kinds.FIGURE_KINDS) plus Fig. 6(a)
+whenever the study has a benchmark table; a table's kind follows from its experiment's space (benchmark
+look-ups or retraining, darts_core.spaces). Per-run files of a figure come from the runs of its experiment
+on its dataset (default: the experiment's first).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+
+from darts_core import layout
+from darts_core.report.kinds import OP_DISTRIBUTION_FIGURE, figure_kind, table_kind
+from darts_core.spaces import get_space
+from darts_core.study.retrain import retrain_summaries, retrain_table_entry, retrain_table_summaries
+from darts_core.study.searches import study_runs
+from darts_core.tabular.common import METHOD_NAMES, PAPER_ROWS
+
+TABULAR_ROWS = {PAPER_ROWS[m]: m for m in METHOD_NAMES}  # Table 1 label -> tabular method
+HAVE_BOHB = importlib.util.find_spec("hpbandster") is not None
+# the train-from-scratch protocol of the stops' cells on datasets without a benchmark table (the digits demo)
+SCRATCH_PROTOCOL = {"epochs": 3, "channels": 8, "num_cells": 1, "batch_size": 64, "lr": 0.05}
+TABULAR_METHODS = METHOD_NAMES
+BOHB_NOTE = "BOHB not run: hpbandster is not installed (pip install -e '.[bohb]'); the paper's number"
+
+
+def benchmark_datasets(config: dict, experiment: str) -> tuple[str, ...]:
+    """Datasets of an experiment's space that have a benchmark table (none for retraining spaces)."""
+    return tuple(get_space(config["experiments"][experiment]["space"]).benchmark_datasets)
+
+
+def has_benchmark(config: dict) -> bool:
+    """Whether some experiment looks architectures up in the benchmark table."""
+    return any(set(e["datasets"]) & set(get_space(e["space"]).benchmark_datasets)
+               for e in config["experiments"].values())
+
+
+# ---- figures --------------------------------------------------------------------------------------
+def figure_spec(config: dict, figure: str) -> dict:
+    """A figure's config entry with its kind and title filled in (Fig. 6(a) has none in the config)."""
+    if figure == OP_DISTRIBUTION_FIGURE:
+        return {"kind": "op_distribution", "title": figure}
+    spec = dict(config["figures"][figure])
+    spec.setdefault("title", figure)
+    return spec
+
+
+def figure_names(config: dict) -> list[str]:
+    """Every figure the study draws."""
+    names = list(config.get("figures", {}))
+    return names + [OP_DISTRIBUTION_FIGURE] if has_benchmark(config) else names
+
+
+def figure_panels(config: dict, figure: str) -> dict:
+    """{run: {seed: path}} of a per-run figure: its kind's product file, or the run directory."""
+    spec = figure_spec(config, figure)
+    kind = figure_kind(spec["kind"])
+    exp = config["experiments"][spec["experiment"]]
+    dataset = spec.get("dataset", exp["datasets"][0])
+    panels = {run: {} for run in spec["runs"]}
+    for row in study_runs(config, [spec["experiment"]]):
+        if row["run"] in panels and row["dataset"] == dataset and row["dir"]:
+            panels[row["run"]][row["seed"]] = f"{row['dir']}/{kind.product}" if kind.product else row["dir"]
+    return panels
+
+
+def figure_inputs(config: dict, figure: str) -> list[str]:
+    spec = figure_spec(config, figure)
+    kind = figure_kind(spec["kind"])
+    if not kind.per_run:
+        return [layout.BENCHMARK_TABLE]
+    if kind.product:
+        return [p for seeds in figure_panels(config, figure).values() for p in seeds.values()]
+    exp = config["experiments"][spec["experiment"]]
+    dataset = spec.get("dataset", exp["datasets"][0])
+    names = kind.needs + ((layout.LOOKUP,) if dataset in benchmark_datasets(config, spec["experiment"]) else ())
+    return [f"{d}/{name}" for seeds in figure_panels(config, figure).values() for d in seeds.values() for name in names]
+
+
+def figure_params(config: dict, figure: str) -> dict:
+    """What the figure script needs: kind, spec, inputs (panels or the benchmark table), report caption."""
+    spec = figure_spec(config, figure)
+    kind = figure_kind(spec["kind"])
+    inputs = figure_panels(config, figure) if kind.per_run else layout.BENCHMARK_TABLE
+    paper = spec.get("paper")
+    caption = kind.caption.format(
+        title=spec["title"], paper=f" (paper: {paper})" if paper else "", paper_name=paper or "Figure 7",
+        experiment=spec.get("experiment", ""), runs=", ".join(spec.get("runs", [])),
+        metric=spec.get("metric", "cifar10_test"))
+    return {"kind": kind.name, "spec": spec, "inputs": inputs, "caption": caption}
+
+
+# ---- tables ---------------------------------------------------------------------------------------
+def table_kind_of(config: dict, table: str) -> str:
+    """`lookup` for experiments whose space has a benchmark, `retrain` for those trained from scratch."""
+    space = get_space(config["experiments"][config["tables"][table]["experiment"]]["space"])
+    return "lookup" if space.evaluation == "benchmark" else "retrain"
+
+
+def uses_benchmark(config: dict, table: str) -> bool:
+    exp_name = config["tables"][table]["experiment"]
+    return config["experiments"][exp_name]["datasets"][0] in benchmark_datasets(config, exp_name)
+
+
+def table_runs(config: dict, table: str) -> dict:
+    """{run: {seed: stop_lookup.csv}} of the runs a table's rows name (first dataset of the experiment)."""
+    spec = config["tables"][table]
+    exp = config["experiments"][spec["experiment"]]
+    wanted = set()
+    for row in spec["rows"]:
+        runs = row.get("run", [])
+        wanted.update([runs] if isinstance(runs, str) else runs)
+    out = {run: {} for run in wanted}
+    for row in study_runs(config, [spec["experiment"]]):
+        if row["run"] in wanted and row["dataset"] == exp["datasets"][0] and row["dir"]:
+            out[row["run"]][row["seed"]] = f"{row['dir']}/{layout.STOP_LOOKUP}"
+    return out
+
+
+def table_tabular(config: dict, table: str) -> dict:
+    """{method: {seed: result.json}} of the Table-1 baselines a table lists (benchmark datasets only; BOHB
+    only where hpbandster is installed)."""
+    if not uses_benchmark(config, table):
+        return {}
+    spec = config["tables"][table]
+    exp = config["experiments"][spec["experiment"]]
+    out = {}
+    for row in spec["rows"]:
+        method = TABULAR_ROWS.get(row["label"])
+        if row.get("cited") and method and (method != "bohb" or HAVE_BOHB):
+            out[method] = {s: layout.TABULAR_RESULT.format(method=method, seed=s) for s in exp["seeds"]}
+    return out
+
+
+def table_inputs(config: dict, table: str) -> list[str]:
+    if table_kind_of(config, table) == "retrain":
+        return [p for paths in retrain_table_summaries(config, table).values() for p in paths]
+    files = [p for seeds in table_runs(config, table).values() for p in seeds.values()]
+    files += [p for seeds in table_tabular(config, table).values() for p in seeds.values()]
+    if uses_benchmark(config, table):
+        files.append(layout.BENCHMARK_TABLE)
+    return files
+
+
+def table_params(config: dict, table: str) -> dict:
+    """What the table script needs: kind, the builder's inputs, the report caption."""
+    spec = config["tables"][table]
+    exp = config["experiments"][spec["experiment"]]
+    kind = table_kind(table_kind_of(config, table))
+    inputs = {"spec": spec, "experiment": exp}
+    fields = dict(paper=spec.get("paper", table), title=exp.get("title", ""), experiment=spec["experiment"],
+                  seeds=", ".join(map(str, exp["seeds"])))
+    if kind.name == "retrain":
+        entry = retrain_table_entry(config, table)
+        inputs.update(entry=entry, summaries=retrain_table_summaries(config, table))
+        fields.update(rdataset=entry.get("dataset", "-"), protocol=entry.get("protocol", "-"),
+                      search_seeds=", ".join(map(str, entry.get("search_seeds") or exp["seeds"])),
+                      retrain_seeds=", ".join(map(str, entry.get("seeds", []))))
+    else:
+        inputs.update(runs=table_runs(config, table), tabular=table_tabular(config, table),
+                      benchmark=layout.BENCHMARK_TABLE if uses_benchmark(config, table) else None,
+                      bohb_note="" if HAVE_BOHB else BOHB_NOTE)
+    return {"kind": kind.name, "inputs": inputs, "caption": kind.caption.format(**fields)}
+
+
+def table_names(config: dict) -> list[str]:
+    return list(config.get("tables", {}))
+
+
+# ---- the workflow's targets -------------------------------------------------------------------------
+def targets(config: dict) -> list[str]:
+    """What `snakemake` builds: every experiment's manifest, every figure and table, the retrain summaries."""
+    out = [layout.MANIFEST.format(experiment=e) for e in config["experiments"]]
+    out += [layout.FIGURE.format(figure=f, ext=x) for f in figure_names(config) for x in layout.FIGURE_EXTS]
+    out += retrain_summaries(config)
+    for table in table_names(config):
+        out += [layout.TABLE_FILE.format(table=table, ext=x) for x in layout.TABLE_EXTS]
+        out += [layout.COMPARE_FILE.format(table=table, ext=x) for x in layout.COMPARE_EXTS]
+    return out
+
+
+def name_regex(names) -> str:
+    """A wildcard constraint matching exactly these names (nothing when there are none)."""
+    return "|".join(re.escape(n) for n in names) if names else "(?!)"

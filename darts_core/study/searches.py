@@ -1,0 +1,174 @@
+"""The config's experiments expanded into searches: one per (experiment, run, dataset, seed).
+
+A run's settings are its experiment's, then its own (the run's win); `reuse: experiment/run` points at
+another experiment's searches (no new jobs); `status: cited` runs have none (the tables quote the paper).
+Every function takes the config (a dict that passed darts_core.study.config) as its first argument.
+"""
+
+from __future__ import annotations
+
+import math
+
+from darts_core import layout
+from darts_core.study.config import StudyConfigError
+
+# keys of an experiment / a run that are not search hyper-parameters (the schema knows all of them)
+EXPERIMENT_KEYS = frozenset({"title", "paper", "space", "datasets", "seeds", "runs"})
+RUN_KEYS = frozenset({"method", "reuse", "status", "note"})
+DEFAULT_MINUTES_PER_EPOCH = 4
+
+
+def home_of(config: dict, experiment: str, run: str) -> tuple[str, str]:
+    """(experiment, run) whose searches `run` of `experiment` uses: itself, or its `reuse` target."""
+    spec = config["experiments"][experiment]["runs"][run]
+    if "reuse" not in spec:
+        return experiment, run
+    home_exp, home_run = spec["reuse"].split("/")
+    where = f"experiments.{experiment}.runs.{run}.reuse"
+    if home_exp not in config["experiments"]:
+        raise StudyConfigError(f"{where}: no experiment {home_exp!r}")
+    if home_run not in config["experiments"][home_exp]["runs"]:
+        raise StudyConfigError(f"{where}: experiment {home_exp!r} has no run {home_run!r}")
+    if "reuse" in config["experiments"][home_exp]["runs"][home_run]:
+        raise StudyConfigError(f"{where}: {spec['reuse']!r} is itself a reuse; name the original run")
+    return home_exp, home_run
+
+
+def is_cited(config: dict, experiment: str, run: str) -> bool:
+    home_exp, home_run = home_of(config, experiment, run)
+    return config["experiments"][home_exp]["runs"][home_run].get("status") == "cited"
+
+
+def setting_sources(config: dict, experiment: str, run: str) -> dict[str, str]:
+    """{setting: 'experiment' | 'run'} of the search hyper-parameters a run sets (its home's)."""
+    home_exp, home_run = home_of(config, experiment, run)
+    exp = config["experiments"][home_exp]
+    sources = {k: "experiment" for k in exp if k not in EXPERIMENT_KEYS}
+    sources.update({k: "run" for k in exp["runs"][home_run] if k not in RUN_KEYS})
+    return sources
+
+
+def run_settings(config: dict, experiment: str, run: str) -> dict:
+    """Search hyper-parameters of a run: its experiment's, then its own (the run's win)."""
+    home_exp, home_run = home_of(config, experiment, run)
+    exp = config["experiments"][home_exp]
+    spec = exp["runs"][home_run]
+    return {k: exp[k] if src == "experiment" else spec[k]
+            for k, src in setting_sources(config, home_exp, home_run).items()}
+
+
+def search_mapping(config: dict, experiment: str, run: str, dataset: str, seed) -> dict:
+    """The mapping handed to darts_core.search.config.resolve_config for one search: the scientific part
+    (the rule's params; a change re-runs the search). `machine_settings` adds the rest."""
+    home_exp, home_run = home_of(config, experiment, run)
+    exp = config["experiments"][home_exp]
+    return {
+        "space": exp["space"],
+        "dataset": dataset,
+        "method": exp["runs"][home_run]["method"],
+        "seed": int(seed),
+        **run_settings(config, home_exp, home_run),
+    }
+
+
+def machine_settings(config: dict) -> dict:
+    """Settings of this machine that every search gets on top of its own (data, device, workers); they
+    never re-run a search."""
+    return {
+        "data_dir": config["paths"]["data"],
+        "download": config["paths"]["download"],
+        "device": config["compute"]["device"],
+        "workers": config["compute"]["workers"],
+    }
+
+
+def study_runs(config: dict, experiments=None) -> list[dict]:
+    """One dict per (experiment, run, dataset, seed): names, `cited`, and the run directory `dir` (None
+    for cited runs). Reused runs carry their home experiment's names and directory."""
+    rows = []
+    for exp_name in experiments or config["experiments"]:
+        exp = config["experiments"][exp_name]
+        for run in exp["runs"]:
+            home_exp, home_run = home_of(config, exp_name, run)
+            home = config["experiments"][home_exp]
+            spec = home["runs"][home_run]
+            cited = spec.get("status") == "cited"
+            for dataset in exp["datasets"]:
+                for seed in exp["seeds"]:
+                    names = dict(experiment=home_exp, space=home["space"], dataset=dataset,
+                                 method=spec["method"], run=home_run, seed=seed)
+                    rows.append(dict(names, experiment=exp_name, run=run, home=f"{home_exp}/{home_run}",
+                                     cited=cited, dir=None if cited else layout.RUN_DIR.format(**names)))
+    return rows
+
+
+def run_dirs(config: dict, experiments=None) -> list[str]:
+    """Distinct directories of the searches the study runs (in config order)."""
+    return list(dict.fromkeys(r["dir"] for r in study_runs(config, experiments) if r["dir"]))
+
+
+def experiment_products(config: dict, experiment: str) -> list[str]:
+    """Magnitude and stop tables of every search of an experiment (its manifest's inputs)."""
+    return [f"{d}/{name}" for d in run_dirs(config, [experiment]) for name in (layout.MAGNITUDES, layout.STOPS)]
+
+
+def search_keys(config: dict) -> list[tuple[str, str, str]]:
+    """(home experiment, home run, dataset) of every search setting the study runs, in config order."""
+    keys = []
+    for row in study_runs(config):
+        if row["dir"] is not None:
+            keys.append((*home_of(config, row["experiment"], row["run"]), row["dataset"]))
+    return list(dict.fromkeys(keys))
+
+
+def resolved_searches(config: dict) -> dict:
+    """{(experiment, run, dataset): SearchConfig} of every search setting, each passed through the search
+    core's own checks (presets, op names, cross-field rules) with seed 0; an error names the run."""
+    from darts_core.search.config import resolve_config
+
+    out = {}
+    for key in search_keys(config):
+        try:
+            out[key] = resolve_config(search_mapping(config, *key, seed=0))
+        except StudyConfigError:
+            raise
+        except Exception as err:  # DartsCoreError: a bad value for the search core
+            raise StudyConfigError(f"experiments.{key[0]}.runs.{key[1]} ({key[2]}): {err}") from None
+    return out
+
+
+def search_minutes(config: dict, experiment: str, run: str, epochs: int) -> int:
+    """Slurm time limit of one search: 1.5 x epochs x minutes per epoch + 10 minutes, the minutes of its
+    method or space (the larger if both are listed; else `default`)."""
+    exp = config["experiments"][experiment]
+    per_epoch = config.get("compute", {}).get("minutes_per_epoch", {})
+    listed = [per_epoch[k] for k in (exp["runs"][run]["method"], exp["space"]) if k in per_epoch]
+    minutes = max(listed) if listed else per_epoch.get("default", DEFAULT_MINUTES_PER_EPOCH)
+    return int(math.ceil(1.5 * epochs * minutes)) + 10
+
+
+def check_search_data(config: dict) -> None:
+    """Before any job (Snakefile `onstart`): the data files of every dataset with an unfinished search are
+    in place (darts_core.data.preflight), so a missing dataset fails once, not in every search job."""
+    import json
+    import os
+
+    from darts_core.data.preflight import check_dataset
+    from darts_core.errors import DartsCoreError
+
+    def finished(run_dir):
+        info = f"{run_dir}/{layout.RUN_INFO}"
+        if not os.path.isfile(info):
+            return False
+        with open(info) as fh:
+            return json.load(fh).get("status") in ("finished", "stopped")
+
+    todo = {row["dataset"] for row in study_runs(config) if row["dir"] and not finished(row["dir"])}
+    paths = config.get("paths", {})
+    for dataset in sorted(todo):
+        try:
+            check_dataset(dataset, paths.get("data", "data"), paths.get("download", False))
+        except DartsCoreError as err:
+            hint = "set paths.download: true in the config"
+            raise StudyConfigError(
+                f"paths.data ({dataset} searches): {str(err).replace('pass --download', hint)}") from None
