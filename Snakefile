@@ -1,7 +1,6 @@
 # Reproduction of Zhang & Ding, "Delve into the Performance Degradation of Differentiable
 # Architecture Search" (CIKM 2021). The study is config.yaml; README.md tells how to run it.
-from snakemake.utils import min_version, validate
-from darts_core.search.config import resolve_config
+from snakemake.utils import min_version
 
 min_version("9.0")
 
@@ -10,12 +9,6 @@ configfile: "config.yaml"
 
 
 include: "workflow/rules/common.smk"
-
-
-check_schema(config, f"{workflow.basedir}/workflow/schemas/config.schema.yaml")
-validate(config, "workflow/schemas/config.schema.yaml")
-check_study(config, *implemented())
-SEARCHES = resolved_searches(config, resolve_config)
 
 
 onstart:
@@ -38,10 +31,7 @@ localrules:
     figure,
     genotype,
     retrain_summary,
-    paper_table,
-    retrain_table,
-    op_distribution,
-    hessian_figure,
+    table,
 
 
 include: "workflow/rules/search.smk"
@@ -55,5 +45,4 @@ include: "workflow/rules/tables.smk"
 rule all:
     default_target: True
     input:
-        final_outputs(config),
-        table_outputs(config),
+        STUDY.targets(),

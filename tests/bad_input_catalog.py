@@ -15,7 +15,6 @@ table with the messages the inputs get now.
 
 from __future__ import annotations
 
-import functools
 import gzip
 import hashlib
 import json
@@ -126,31 +125,16 @@ def paper_config() -> dict:
     return yaml.safe_load((REPO / "config.yaml").read_text())
 
 
-@functools.lru_cache(maxsize=1)
-def common():
-    """workflow/rules/common.smk as plain Python (tests/workflow_plan.py load_common), once."""
-    from workflow_plan import load_common
-
-    return load_common()
-
-
 def study_check(edit: Callable[[dict], None]) -> Callable[[Path], object]:
-    """Edit the paper config, then run the Snakefile's checks in its order: the schema (common.smk
-    check_schema, one line; then snakemake.utils.validate, which fills in the defaults), the cross-references
-    (check_study) and every search's settings through the search core (resolved_searches ->
-    darts_core.search.config.resolve_config)."""
+    """Edit the paper config, then run what the Snakefile runs before any job (darts_core.study.load_study):
+    the schema (one line), its defaults, the cross-references and every search's settings through the
+    search core (resolve_config)."""
     def provoke(tmp: Path):
-        from snakemake.utils import validate
+        from darts_core.study import load_study
 
-        from darts_core.search.config import resolve_config
-
-        ns, cfg = common(), paper_config()
+        cfg = paper_config()
         edit(cfg)
-        schema = str(REPO / "workflow" / "schemas" / "config.schema.yaml")
-        ns.check_schema(cfg, schema)
-        validate(cfg, schema)
-        ns.check_study(cfg, *ns.implemented())
-        return ns.resolved_searches(cfg, resolve_config)
+        return load_study(cfg).searches
     return provoke
 
 

@@ -56,11 +56,3 @@ def paper_plan(tmp_path_factory) -> list[dict]:
     proc = snakemake("-n", "--configfile", str(REPO / "config.yaml"), cwd=tmp_path_factory.mktemp("paper"))
     assert proc.returncode == 0, proc.stderr + proc.stdout
     return planned_jobs(proc.stdout)
-
-
-@pytest.fixture(scope="session")
-def common():
-    """workflow/rules/common.smk as plain Python (tests/workflow_plan.py load_common)."""
-    from workflow_plan import load_common
-
-    return load_common()

@@ -10,7 +10,8 @@ import pytest
 import yaml
 from snakemake.utils import validate
 
-from workflow_plan import load_common
+from darts_core.study import StudyConfigError, check_schema
+from darts_core.study.searches import search_mapping, study_runs
 
 REPO = Path(__file__).resolve().parents[1]
 SCHEMA = REPO / "workflow" / "schemas" / "config.schema.yaml"
@@ -23,13 +24,11 @@ def load(name: str) -> dict:
     return yaml.safe_load(CONFIGS[name].read_text())
 
 
-COMMON = load_common()
-
 
 def check(config: dict) -> None:
     """What the Snakefile runs before any job: the one-line schema check, then Snakemake's validate
     (which fills in the defaults)."""
-    COMMON.check_schema(config, SCHEMA)
+    check_schema(config, SCHEMA)
     validate(config, str(SCHEMA))
 
 
@@ -122,7 +121,7 @@ BAD = [
 @pytest.mark.parametrize("edit, words", BAD, ids=[w[-1] for _, w in BAD])
 def test_bad_values_fail_naming_the_key(edit, words):
     cfg = edit(copy.deepcopy(load("paper")))
-    with pytest.raises(COMMON.StudyConfigError) as err:
+    with pytest.raises(StudyConfigError) as err:
         check(cfg)
     message = str(err.value)
     assert "\n" not in message and message.startswith("config ")
@@ -161,16 +160,13 @@ def test_schema_names_agree_with_the_search_core():
 def test_every_configured_search_resolves(name, tmp_path):
     """Each search of the config passes the search core's own checks (presets, op names, ranges)."""
     config = pytest.importorskip("darts_core.search.config")
-    namespace: dict = {}
-    common = REPO / "workflow" / "rules" / "common.smk"
-    exec(compile(common.read_text(), str(common), "exec"), namespace)
     cfg = load(name)
     seen = set()
-    for row in namespace["study_runs"](cfg):
+    for row in study_runs(cfg):
         if row["dir"] is None or row["dir"] in seen:
             continue
         seen.add(row["dir"])
-        mapping = namespace["search_config"](cfg, row["experiment"], row["run"], row["dataset"], row["seed"])
+        mapping = search_mapping(cfg, row["experiment"], row["run"], row["dataset"], row["seed"])
         config.resolve_config({**mapping, "data_dir": str(tmp_path), "device": "cpu", "workers": 0})
     assert seen
 

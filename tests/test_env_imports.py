@@ -54,7 +54,7 @@ RULES = rule_scripts()
 
 def test_every_rule_with_a_script_has_an_env():
     assert len(RULES) >= 15
-    assert {r for r, _, _ in RULES} >= {"search", "retrain", "genotype", "stop_lookup", "retrain_table"}
+    assert {r for r, _, _ in RULES} >= {"search", "retrain", "genotype", "stop_lookup", "table"}
 
 
 @pytest.mark.parametrize("rule, env, script", RULES, ids=[r for r, _, _ in RULES])

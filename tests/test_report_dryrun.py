@@ -38,9 +38,9 @@ def test_every_table_and_figure_is_planned(plan):
 
 
 def test_table_jobs_read_every_seed_and_the_baselines(plan):
-    jobs = re.findall(r"rule paper_table:\n\s+input: (.*)\n(?:.*\n)*?\s+wildcards: table=(\w+)", plan)
+    jobs = re.findall(r"rule table:\n\s+input: (.*)\n(?:.*\n)*?\s+wildcards: table=(\w+)", plan)
     inputs = {table: files.split(", ") for files, table in jobs}
-    assert set(inputs) == {"table1", "table2", "table3"}
+    assert set(inputs) == {"table1", "table2", "table3", "table4", "table5"}
     t1 = inputs["table1"]
     for run in ("darts-v1/darts-v1", "darts-v2/darts-v2", "darts-v1/ex-darts", "rsps/rsps", "gdas/gdas"):
         assert sum(f"/{run}/seed" in f and f.endswith("stop_lookup.csv") for f in t1) == 5, run

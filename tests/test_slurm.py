@@ -99,7 +99,7 @@ def test_cluster_profile_sends_only_gpu_rules_to_the_gpu_partition(slurm_plugin,
     on_gpu = {j["rule"] for j in jobs if j["resources"].get("slurm_partition") == "gpu"}
     assert on_gpu == GPU_RULES
     assert all(j["resources"].get("gpu") == "1" for j in jobs if j["rule"] in GPU_RULES)
-    assert {j["rule"] for j in jobs} - GPU_RULES >= {"benchmark_table", "tabular", "stop_lookup", "paper_table"}
+    assert {j["rule"] for j in jobs} - GPU_RULES >= {"benchmark_table", "tabular", "stop_lookup", "table"}
 
 
 def test_missing_slurm_skips_outside_ci_and_fails_in_ci(monkeypatch):

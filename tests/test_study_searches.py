@@ -1,4 +1,5 @@
-"""The workflow's plain-Python helpers (workflow/rules/common.smk): experiments -> search jobs."""
+"""The study's searches (darts_core.study.searches, .products, .checks): experiments -> search jobs, their
+settings and directories, the figures' panels, the cross-checks."""
 
 from __future__ import annotations
 
@@ -9,6 +10,11 @@ from pathlib import Path
 import pytest
 import yaml
 
+from darts_core import layout
+from darts_core.methods import METHODS
+from darts_core.spaces import SPACES
+from darts_core.study import StudyConfigError, checks, products, searches
+
 REPO = Path(__file__).resolve().parents[1]
 
 
@@ -17,35 +23,35 @@ def paper():
     return yaml.safe_load((REPO / "config.yaml").read_text())
 
 
-def test_table1_runs_five_methods_on_cifar10_five_seeds(common, paper):
-    dirs = common.run_dirs(paper, ["table1"])
+def test_table1_runs_five_methods_on_cifar10_five_seeds(paper):
+    dirs = searches.run_dirs(paper, ["table1"])
     assert len(dirs) == 5 * 5
     assert "results/table1/runs/nb201-cifar10/darts-v1/ex-darts/seed4" in dirs
     assert "results/table1/runs/nb201-cifar10/darts-v2/darts-v2/seed0" in dirs
-    rsps = [r for r in common.study_runs(paper, ["table1"]) if r["run"] == "rsps"]
+    rsps = [r for r in searches.study_runs(paper, ["table1"]) if r["run"] == "rsps"]
     assert len(rsps) == 5 and not any(r["cited"] for r in rsps)  # computed since RSPS is implemented
     assert "results/table1/runs/nb201-cifar10/gdas/gdas/seed2" in dirs
 
 
-def test_reuse_points_at_the_home_searches(common, paper):
-    assert common.run_dirs(paper, ["exp5_ex_darts"]) == [
-        d for d in common.run_dirs(paper, ["table1"]) if "/ex-darts/" in d
+def test_reuse_points_at_the_home_searches(paper):
+    assert searches.run_dirs(paper, ["exp5_ex_darts"]) == [
+        d for d in searches.run_dirs(paper, ["table1"]) if "/ex-darts/" in d
     ]
-    baseline = [r for r in common.study_runs(paper, ["exp4_arch_lr"]) if r["run"] == "baseline"]
+    baseline = [r for r in searches.study_runs(paper, ["exp4_arch_lr"]) if r["run"] == "baseline"]
     assert {r["home"] for r in baseline} == {"table1/darts-v1"}
     # every distinct search once: reused runs add no directories
-    everything = common.run_dirs(paper)
+    everything = searches.run_dirs(paper)
     assert len(everything) == len(set(everything)) == 140
 
 
-def test_settings_merge_experiment_then_run(common, paper):
-    assert common.run_settings(paper, "table3", "w_lr0.009") == {
+def test_settings_merge_experiment_then_run(paper):
+    assert searches.run_settings(paper, "table3", "w_lr0.009") == {
         "preset": "ex-darts",
         "a_lr": 0.001,
         "w_lr": 0.009,
         "batch_size": 256,
     }
-    cfg = common.search_config(paper, "table2", "darts-es", "cifar10", "3")
+    cfg = searches.search_mapping(paper, "table2", "darts-es", "cifar10", "3")
     assert cfg == {
         "space": "nb201",
         "dataset": "cifar10",
@@ -59,60 +65,65 @@ def test_settings_merge_experiment_then_run(common, paper):
         "hessian_every": 2,
     }
     # a reused run searches with its home's settings
-    assert common.search_config(paper, "exp5_ex_darts", "ex-darts", "cifar10", 0) == common.search_config(
+    assert searches.search_mapping(paper, "exp5_ex_darts", "ex-darts", "cifar10", 0) == searches.search_mapping(
         paper, "table1", "ex-darts", "cifar10", 0
     )
 
 
-def test_run_directories_match_the_wildcard_constraints(common, paper):
-    pattern = common.RUN_DIR
-    for name, regex in common.WILDCARDS.items():
+def test_run_directories_match_the_wildcard_constraints(paper):
+    pattern = layout.RUN_DIR
+    for name, regex in layout.NAME_PATTERNS.items():
         pattern = pattern.replace("{" + name + "}", f"(?P<{name}>{regex})")
-    for d in common.run_dirs(paper):
+    for d in searches.run_dirs(paper):
         m = re.fullmatch(pattern, d)
         assert m, d
 
 
-def test_search_time_limit_scales_with_epochs_method_and_space(common, paper):
-    assert common.search_minutes(paper, "table1", "darts-v2", 50) == int(1.5 * 50 * 12) + 10
-    assert common.search_minutes(paper, "exp7_long", "ex-darts-500", 500) == int(1.5 * 500 * 4) + 10
-    assert common.search_minutes(paper, "table4", "ss-darts", 50) == int(1.5 * 50 * 15) + 10  # darts space
+def test_search_time_limit_scales_with_epochs_method_and_space(paper):
+    assert searches.search_minutes(paper, "table1", "darts-v2", 50) == int(1.5 * 50 * 12) + 10
+    assert searches.search_minutes(paper, "exp7_long", "ex-darts-500", 500) == int(1.5 * 500 * 4) + 10
+    assert searches.search_minutes(paper, "table4", "ss-darts", 50) == int(1.5 * 50 * 15) + 10  # darts space
 
 
-def test_every_search_resolves_before_any_job(common, paper):
-    from darts_core.search.config import resolve_config
+def test_every_search_resolves_before_any_job(paper, monkeypatch):
+    import darts_core.search.config as search_config
 
-    searches = common.resolved_searches(paper, resolve_config)
-    assert len(searches) == 140 // 5  # one per (experiment, run, dataset)
-    assert searches["exp7_long", "ex-darts-500", "cifar10"].epochs == 500
-    drnas = searches["table2", "drnas", "cifar10"]
+    resolved = searches.resolved_searches(paper)
+    assert len(resolved) == 140 // 5  # one per (experiment, run, dataset)
+    assert resolved["exp7_long", "ex-darts-500", "cifar10"].epochs == 500
+    drnas = resolved["table2", "drnas", "cifar10"]
     assert (drnas.epochs, drnas.batch_size) == (50, 256)  # the table's 50 epochs beat the preset's 100
-    assert searches["table2", "gaea-erm", "cifar10"].search_split == "train"
+    assert resolved["table2", "gaea-erm", "cifar10"].search_split == "train"
+
+    resolve = search_config.resolve_config
 
     def refuse(mapping):
         if mapping.get("a_wd") == 0.01:
             raise ValueError("a_wd too large")
-        return resolve_config(mapping)
+        return resolve(mapping)
 
-    with pytest.raises(common.StudyConfigError, match=r"experiments\.exp2_arch_l2\.runs\.a_wd0\.01 \(cifar10\): a_wd"):
-        common.resolved_searches(paper, refuse)
+    monkeypatch.setattr(search_config, "resolve_config", refuse)
+    with pytest.raises(StudyConfigError, match=r"experiments\.exp2_arch_l2\.runs\.a_wd0\.01 \(cifar10\): a_wd"):
+        searches.resolved_searches(paper)
 
 
-def test_final_outputs_are_manifests_and_built_figures(common, paper):
-    targets = common.final_outputs(paper)
+def test_targets_are_manifests_figures_tables_and_retrain_summaries(paper):
+    targets = products.targets(paper)
     assert "results/table1/runs.csv" in targets and "results/exp7_long/runs.csv" in targets
     assert "results/figures/fig3d_magnitudes.png" in targets
     assert "results/figures/fig3d_magnitudes.pdf" in targets
     assert "results/figures/fig3a_arch_lr.png" in targets  # accuracy curves: NAS-Bench-201 look-ups
-    assert not any("fig7_hessian" in t for t in targets)  # the Hessian plot waits for the stops rule
+    assert "results/figures/fig7_hessian.pdf" in targets and "results/figures/fig6a_op_distribution.png" in targets
+    assert "results/tables/table4_vs_paper.md" in targets
+    assert len(targets) == len(set(targets))
 
 
-def test_figure_panels_per_run_and_seed(common, paper):
-    panels = common.figure_panels(paper, "fig3d_magnitudes")
+def test_figure_panels_per_run_and_seed(paper):
+    panels = products.figure_panels(paper, "fig3d_magnitudes")
     assert list(panels) == ["ex-darts"]
     assert sorted(panels["ex-darts"]) == [0, 1, 2, 3, 4]
     assert panels["ex-darts"][2] == "results/table1/runs/nb201-cifar10/darts-v1/ex-darts/seed2/magnitudes.csv"
-    curves = common.figure_panels(paper, "fig3c_no_skip")
+    curves = products.figure_panels(paper, "fig3c_no_skip")
     assert list(curves) == ["baseline", "no-skip"]
     assert curves["baseline"][0] == "results/table1/runs/nb201-cifar10/darts-v1/darts-v1/seed0/lookup.csv"
     assert curves["no-skip"][4] == "results/exp6_no_skip/runs/nb201-cifar10/darts-v1/no-skip/seed4/lookup.csv"
@@ -134,8 +145,8 @@ def test_figure_panels_per_run_and_seed(common, paper):
             "experiments.table1.runs.gdas.method: 'enas' is not implemented",
         ),
         (
-            lambda c: c["experiments"]["exp6_no_skip"].update(space="s1"),
-            "experiments.exp6_no_skip.space: 's1' is not implemented",
+            lambda c: c["experiments"]["exp6_no_skip"].update(space="s9"),
+            "experiments.exp6_no_skip.space: 's9' is not implemented",
         ),
         (
             lambda c: c["figures"]["fig3d_magnitudes"].update(runs=["ex_darts"]),
@@ -155,34 +166,33 @@ def test_figure_panels_per_run_and_seed(common, paper):
         ),
     ],
 )
-def test_cross_references_fail_naming_the_key(common, paper, edit, message):
+def test_cross_references_fail_naming_the_key(paper, edit, message):
     bad = copy.deepcopy(paper)
     edit(bad)
-    with pytest.raises(common.StudyConfigError) as err:
-        common.check_study(bad, ("darts-v1", "darts-v2", "gaea", "drnas", "gdas", "rsps"), ("nb201", "darts"))
+    with pytest.raises(StudyConfigError) as err:
+        checks.check_study(bad)
     assert message in str(err.value)
 
 
-def test_paper_and_demo_configs_pass_the_cross_checks(common, paper):
-    common.check_study(paper, *common.implemented())
+def test_paper_and_demo_configs_pass_the_cross_checks(paper):
+    checks.check_study(paper)
     demo = yaml.safe_load((REPO / "profiles" / "demo" / "demo.yaml").read_text())
-    common.check_study(demo, *common.implemented())
+    checks.check_study(demo)
     # demo: 2 runs x 3 seeds; demo_methods: 6 runs (DARTS-ES too) x 1 seed; demo_darts: 1 DARTS-space search
-    assert len(common.run_dirs(demo)) == 6 + 6 + 1
+    assert len(searches.run_dirs(demo)) == 6 + 6 + 1
 
 
-def test_name_regex_matches_only_the_names(common):
-    assert re.fullmatch(common.name_regex(["a_b", "c"]), "a_b")
-    assert not re.fullmatch(common.name_regex(["a_b", "c"]), "a_bc")
-    assert not re.fullmatch(common.name_regex([]), "")
+def test_name_regex_matches_only_the_names():
+    assert re.fullmatch(products.name_regex(["a_b", "c"]), "a_b")
+    assert not re.fullmatch(products.name_regex(["a_b", "c"]), "a_bc")
+    assert not re.fullmatch(products.name_regex([]), "")
 
 
-def test_registry_names_are_what_the_workflow_checks(common):
-    methods, spaces = common.implemented()
-    assert {"darts-v1", "darts-v2", "gaea", "drnas"} <= set(methods) and {"nb201", "darts"} <= set(spaces)
+def test_registry_names_are_what_the_workflow_checks():
+    assert {"darts-v1", "darts-v2", "gaea", "drnas"} <= set(METHODS) and {"nb201", "darts"} <= set(SPACES)
 
 
-def test_manifest_waits_for_magnitudes_and_stops_of_every_search(common, paper):
-    products = common.experiment_products(paper, "exp5_ex_darts")
+def test_manifest_waits_for_magnitudes_and_stops_of_every_search(paper):
+    products = searches.experiment_products(paper, "exp5_ex_darts")
     assert len(products) == 2 * 5
     assert "results/table1/runs/nb201-cifar10/darts-v1/ex-darts/seed0/stops.csv" in products

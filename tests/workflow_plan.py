@@ -1,6 +1,6 @@
 """Running Snakemake from tests: `snakemake(*args, cwd)` on the repository's Snakefile in a temporary
-directory, `planned_jobs(text)` parsing a `snakemake -n` listing, `load_common()` the workflow's helpers
-(conftest fixtures: `paper_plan`, the paper config's plan, and `common`, once per session)."""
+directory, `planned_jobs(text)` parsing a `snakemake -n` listing, `plan_lines(jobs)` a plan as sorted text
+(conftest fixture `paper_plan`: the paper config's plan, once per session)."""
 
 from __future__ import annotations
 
@@ -8,18 +8,9 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from types import SimpleNamespace
 
 REPO = Path(__file__).resolve().parents[1]
 SNAKEMAKE = str(Path(sys.executable).parent / "snakemake")
-
-
-def load_common() -> SimpleNamespace:
-    """workflow/rules/common.smk executed as plain Python: its helpers and checks, to call with a config."""
-    path = REPO / "workflow" / "rules" / "common.smk"
-    namespace: dict = {}
-    exec(compile(path.read_text(), str(path), "exec"), namespace)
-    return SimpleNamespace(**namespace)
 
 
 def snakemake(*args: str, cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess:

@@ -1,8 +1,8 @@
 rule magnitudes:
     input:
-        alphas=f"{RUN_DIR}/{SEARCH_PRODUCTS['alphas']}",
+        alphas=run_file(layout.ALPHAS),
     output:
-        f"{RUN_DIR}/{MAGNITUDES}",
+        run_file(layout.MAGNITUDES),
     log:
         f"results/logs/magnitudes/{RUN_KEY}.log",
     conda:
@@ -13,32 +13,31 @@ rule magnitudes:
 
 rule stops:
     input:
-        **{
-            key: f"{RUN_DIR}/{SEARCH_PRODUCTS[key]}"
-            for key in ("alphas", "genotypes", "info")
-        },
+        alphas=run_file(layout.ALPHAS),
+        genotypes=run_file(layout.GENOTYPES),
+        info=run_file(layout.RUN_INFO),
     output:
-        f"{RUN_DIR}/{STOPS}",
+        run_file(layout.STOPS),
     log:
         f"results/logs/stops/{RUN_KEY}.log",
     conda:
         "../../envs/analysis.yaml"
     params:
-        criteria=lambda w: config["stop_criteria"].get(w.space),
+        criteria=lambda w: STUDY.stop_criteria(w.space),
     script:
         "../scripts/stops.py"
 
 
 rule manifest:
     input:
-        lambda w: experiment_products(config, w.experiment),
+        lambda w: STUDY.experiment_products(w.experiment),
     output:
-        MANIFEST,
+        layout.MANIFEST,
     log:
         "results/logs/manifest/{experiment}.log",
     conda:
         "../../envs/analysis.yaml"
     params:
-        runs=lambda w: study_runs(config, [w.experiment]),
+        runs=lambda w: STUDY.runs([w.experiment]),
     script:
         "../scripts/manifest.py"

@@ -1,6 +1,6 @@
 rule benchmark_table:
     output:
-        BENCHMARK_TABLE,
+        layout.BENCHMARK_TABLE,
     log:
         "results/logs/benchmark_table.log",
     conda:
@@ -18,10 +18,10 @@ rule benchmark_table:
 
 rule lookup:
     input:
-        genotypes=f"{RUN_DIR}/{SEARCH_PRODUCTS['genotypes']}",
-        table=BENCHMARK_TABLE,
+        genotypes=run_file(layout.GENOTYPES),
+        table=layout.BENCHMARK_TABLE,
     output:
-        f"{RUN_DIR}/{LOOKUP}",
+        run_file(layout.LOOKUP),
     log:
         f"results/logs/lookup/{RUN_KEY}.log",
     conda:

@@ -1,22 +1,24 @@
+# Every figure, of every kind (darts_core.report.kinds.FIGURE_KINDS): the config's `figures` and Fig. 6(a).
+
+
 rule figure:
     input:
-        lambda w: figure_inputs(config, w.figure),
+        lambda w: STUDY.figure_inputs(w.figure),
     output:
         png=report(
-            FIGURE.replace("{ext}", "png"),
+            figure_output("png"),
             caption="../report/figure.rst",
             category="Figures",
             labels={"figure": "{figure}"},
         ),
-        pdf=FIGURE.replace("{ext}", "pdf"),
+        pdf=figure_output("pdf"),
     log:
         "results/logs/figures/{figure}.log",
     wildcard_constraints:
-        figure=name_regex(figures_of_kind(config, FIGURE_PRODUCT)),
+        figure=STUDY.names_regex("figure"),
     conda:
         "../../envs/analysis.yaml"
     params:
-        panels=lambda w: figure_panels(config, w.figure),
-        spec=lambda w: config["figures"][w.figure],
+        figure=lambda w: STUDY.figure_params(w.figure),
     script:
         "../scripts/figure.py"

@@ -1,6 +1,6 @@
 rule search:
     output:
-        **{key: f"{RUN_DIR}/{name}" for key, name in SEARCH_PRODUCTS.items()},
+        **{key: run_file(name) for key, name in SEARCH_PRODUCTS.items()},
     log:
         f"results/logs/search/{RUN_KEY}.log",
     benchmark:
@@ -11,13 +11,8 @@ rule search:
     resources:
         gpu=config["compute"]["gpus_per_search"],
         mem_mb=config["compute"]["mem_mb_per_search"],
-        runtime=lambda w: search_minutes(
-            config,
-            w.experiment,
-            w.run,
-            SEARCHES[w.experiment, w.run, w.dataset].epochs,
-        ),
+        runtime=lambda w: STUDY.search_minutes(w.experiment, w.run, w.dataset),
     params:
-        settings=lambda w: search_config(config, w.experiment, w.run, w.dataset, w.seed),
+        settings=lambda w: STUDY.search_settings(w.experiment, w.run, w.dataset, w.seed),
     script:
         "../scripts/search.py"

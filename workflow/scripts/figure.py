@@ -1,17 +1,10 @@
-"""One figure of the config's `figures:` from its per-run tables (rule `figure`)."""
+"""One figure of any kind (rule `figure`): its kind's drawing function on its inputs."""
 
 import sys
 
-from darts_core.report.figures import draw_figure
+from darts_core.report.kinds import figure_kind, resolve
 
 sys.stderr = open(snakemake.log[0], "w")
-spec = snakemake.params.spec
-draw_figure(
-    spec["kind"],
-    snakemake.params.panels,
-    snakemake.output.png,
-    snakemake.output.pdf,
-    title=spec.get("title", snakemake.wildcards.figure),
-    metric=spec.get("metric", "cifar10_test"),
-    cell=spec.get("cell", "normal"),
-)
+figure = snakemake.params.figure
+draw = resolve(figure_kind(figure["kind"]).draw)
+draw(figure["inputs"], figure["spec"], snakemake.output.png, snakemake.output.pdf)

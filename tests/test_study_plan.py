@@ -1,0 +1,119 @@
+"""The study model (darts_core.study): the dry runs plan the jobs recorded before the architecture change
+(tests/data/*_plan.txt; later changes may only add jobs), and `python -m darts_core study --json` lists
+every planned search with its resolved settings, their sources and per-epoch learning rates."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from darts_core.search.config import PRESETS, SearchConfig
+from darts_core.study import load_study
+from darts_core.study.config import read_configs
+from darts_core.study.plan import planned_searches
+from workflow_plan import REPO, plan_lines, planned_jobs, snakemake
+
+
+def recorded(name: str) -> list[str]:
+    return (REPO / "tests" / "data" / f"{name}_plan.txt").read_text().splitlines()
+
+
+@pytest.mark.workflow
+def test_paper_dry_run_plans_every_recorded_job(paper_plan):
+    lines = plan_lines(paper_plan)
+    missing = sorted(set(recorded("paper")) - set(lines))
+    assert not missing, f"{len(missing)} recorded jobs no longer planned, e.g. {missing[0][:300]}"
+    assert len(lines) >= len(recorded("paper")) == 653
+
+
+@pytest.mark.workflow
+def test_demo_dry_run_plans_every_recorded_job(tmp_path):
+    proc = snakemake("-n", "--configfile", str(REPO / "profiles/demo/demo.yaml"), "--replace-workflow-config",
+                     cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    lines = plan_lines(planned_jobs(proc.stdout))
+    assert set(recorded("demo")) <= set(lines) and len(recorded("demo")) == 72
+
+
+@pytest.fixture(scope="module")
+def paper_searches() -> list[dict]:
+    proc = subprocess.run([sys.executable, "-m", "darts_core", "study", "--json"], capture_output=True, text=True,
+                          cwd=REPO, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    return json.loads(proc.stdout)
+
+
+def by_run(plan, experiment, run, seed=0):
+    return next(p for p in plan if (p["experiment"], p["run"], p["seed"]) == (experiment, run, seed))
+
+
+def test_study_json_lists_every_paper_search_once(paper_searches, paper_plan):
+    dirs = [p["dir"] for p in paper_searches]
+    search_jobs = [j for j in paper_plan if j["rule"] == "search"]
+    assert len(dirs) == len(set(dirs)) == len(search_jobs) == 140
+    assert set(dirs) == {j["output"][0].rsplit("/", 1)[0] for j in search_jobs}
+    for p in paper_searches:
+        assert set(p) == {"experiment", "run", "dataset", "seed", "dir", "settings", "w_lr", "a_lr", "source", "used_by"}
+        assert set(p["settings"]) == {f.name for f in SearchConfig.__dataclass_fields__.values()}
+        assert len(p["w_lr"]) == len(p["a_lr"]) == p["settings"]["epochs"]
+        assert (p["settings"]["seed"], p["settings"]["dataset"]) == (p["seed"], p["dataset"])
+
+
+def test_study_json_settings_sources_and_learning_rates(paper_searches):
+    v1 = by_run(paper_searches, "table1", "darts-v1")
+    assert v1["settings"]["device"] == "cuda" and v1["source"]["device"] == "machine"
+    assert v1["w_lr"][0] == 0.025 and v1["w_lr"][-1] == pytest.approx(0.001, abs=2e-5)  # cosine, T_max 50
+    assert v1["a_lr"] == [0.0003] * 50
+    assert "exp1_warmup/baseline" in v1["used_by"]  # a reuse is listed at its home
+
+    ex = by_run(paper_searches, "table1", "ex-darts")
+    assert ex["w_lr"] == [0.0003] * 50 and ex["a_lr"] == [0.025] * 50
+    assert ex["source"]["w_lr"] == "preset" == ex["source"]["a_lr"] and ex["source"]["preset"] == "run"
+    assert ex["settings"]["batch_size"] == PRESETS["ex-darts"]["batch_size"]
+
+    warm = by_run(paper_searches, "exp1_warmup", "warmup10")
+    assert warm["a_lr"][:10] == [0.0] * 10 and warm["a_lr"][10:] == [0.0003] * 50  # alphas frozen
+    assert warm["w_lr"][0] == 0.0 and warm["w_lr"][10] == 0.025
+    assert warm["source"]["warmup_epochs"] == "run"
+
+    table3 = by_run(paper_searches, "table3", "w_lr0.009")
+    assert table3["source"]["a_lr"] == "experiment" and table3["source"]["w_lr"] == "run"
+
+    rsps = by_run(paper_searches, "table1", "rsps")
+    assert set(rsps["a_lr"]) == {0.0}  # no architecture parameters
+    erm = by_run(paper_searches, "table2", "gaea-erm")
+    assert erm["settings"]["search_split"] == "train" and erm["source"]["search_split"] == "derived"
+
+
+def test_study_text_names_each_search(capsys):
+    from darts_core.cli import main
+
+    assert main(["study", "--configfile", str(REPO / "profiles/demo/demo.yaml"), "--replace-workflow-config"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("13 searches\n")
+    assert "demo/ex-darts digits seed 0: results/demo/runs/nb201-digits/darts-v1/ex-darts/seed0" in out
+    assert "  w_lr = 0.0003  (preset)" in out and "  w_lr per epoch: 0.0003 x20" in out
+
+
+def test_study_cli_bad_config_is_one_line(tmp_path, capsys):
+    from darts_core.cli import main
+
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("experiments:\n  table1:\n    runs:\n      darts-v1: {method: darts-v1, w_lr: -1}\n")
+    assert main(["study", "--configfile", str(bad)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "error: config experiments.table1.runs.darts-v1.w_lr: -1 is less than or equal to the minimum of 0"
+
+
+def test_read_configs_merges_like_snakemake(tmp_path):
+    mine = tmp_path / "mine.yaml"
+    mine.write_text("compute: {device: cpu}\nexperiments: {table1: {seeds: [7]}}\n")
+    config = read_configs([mine])
+    assert config["compute"]["device"] == "cpu" and config["compute"]["workers"] == 4  # merged, not replaced
+    assert config["experiments"]["table1"]["seeds"] == [7] and "runs" in config["experiments"]["table1"]
+    plan = planned_searches(load_study(config).config)
+    assert {p["run"] for p in plan if p["seed"] == 7} == set(config["experiments"]["table1"]["runs"])
+    assert all(p["settings"]["device"] == "cpu" for p in plan)
