@@ -147,7 +147,8 @@ def test_schema_search_keys_are_search_config_fields():
 
 def test_schema_names_agree_with_the_search_core():
     from darts_core.search.config import PRESETS
-    from darts_core.search.registry import METHODS, SPACES
+    from darts_core.search.registry import METHODS
+    from darts_core.spaces import SPACES
 
     schema = yaml.safe_load(SCHEMA.read_text())
     defs = schema["$defs"]

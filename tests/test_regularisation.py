@@ -14,7 +14,7 @@ from darts_core.nn.nb201_supernet import NB201Supernet
 from darts_core.search import regularisation
 from darts_core.search.config import resolve_config
 from darts_core.search.loop import run_search
-from darts_core.search.registry import SPACES, space_factory
+from darts_core.spaces import SPACES, get_space
 
 
 def test_grids_and_schedules():
@@ -96,8 +96,8 @@ def test_darts_space_registered_with_its_preset(tmp_path):
     assert (cfg.space, cfg.w_wd, cfg.w_nesterov, cfg.num_cells, cfg.channels, cfg.search_split, cfg.epochs) == \
         ("darts", 3e-4, False, 8, 16, "darts", 50)
     assert resolve_config({"preset": "darts-space", "space": "darts-s3"}).space == "s3"
-    net = space_factory("s2")(resolve_config({"preset": "darts-space", "space": "s2", "channels": 2, "num_cells": 3}),
-                              10, (3, 8, 8))
+    net = get_space("s2").build_supernet(resolve_config({"preset": "darts-space", "space": "s2", "channels": 2,
+                                                         "num_cells": 3}), 10, (3, 8, 8))
     assert net.alphas_normal.shape == (14, 2)  # S2: skip_connect, sep_conv_3x3
     # the schedule reaches the DARTS-space supernet's drop path
     from darts_core.data.loaders import search_loaders

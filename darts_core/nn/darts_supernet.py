@@ -124,14 +124,16 @@ class DartsSupernet(nn.Module):
         return pd.concat(frames, ignore_index=True)
 
 
-def build_supernet(cfg, num_classes: int, input_shape, mixer=None, variant: str = "darts") -> DartsSupernet:
-    """Registry factory (darts_core.search.registry): C = cfg.channels, layers = cfg.num_cells (the total
-    number of cells, DARTS `--layers`; 8 in the DARTS/RobustDARTS search). `cfg.ops` restricts the op list
-    of the plain DARTS space (uniform on all edges); the S1-S4 variants fix their own lists."""
+def build_supernet(cfg, num_classes: int, input_shape, mixer=None, variant: str | None = None) -> DartsSupernet:
+    """Space factory (darts_core.spaces): C = cfg.channels, layers = cfg.num_cells (the total number of
+    cells, DARTS `--layers`; 8 in the DARTS/RobustDARTS search). `variant` unset: the space `cfg.space`
+    names (a registered DARTS-family space). `cfg.ops` restricts the op list of the plain DARTS space
+    (uniform on all edges); the S1-S4 variants fix their own lists."""
+    variant = variant or getattr(cfg, "space", None) or "darts"
     space = space_mod.get_space(variant)
     ops = tuple(getattr(cfg, "ops", None) or ())
     if ops and set(ops) != set(space_mod.OPS):
-        if variant != "darts":
+        if not space.is_full:
             raise DartsCoreError(f"space {variant} fixes its op lists per edge; leave ops unset")
         space = space_mod.uniform_space(ops)
     return DartsSupernet(cfg.channels, num_classes, cfg.num_cells, space, in_channels=int(input_shape[0]), mixer=mixer)

@@ -158,6 +158,6 @@ class NB201Supernet(nn.Module):
 
 
 def build_supernet(cfg, num_classes: int, input_shape: Sequence[int], mixer=None) -> NB201Supernet:
-    """Space factory registered as `nb201` (see darts_core.search.registry)."""
+    """Space factory registered as `nb201` (see darts_core.spaces)."""
     return NB201Supernet(num_classes, cfg.channels, cfg.num_cells, cfg.ops, cfg.track_running_stats,
                          in_channels=int(input_shape[0]), mixer=mixer)

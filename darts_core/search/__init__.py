@@ -16,8 +16,8 @@ reference implementation). A supernet is an `nn.Module` with:
 - `genotype() -> str`: the architecture derived from the current alphas, in the space's string format;
 - a `mixer` (darts_core.nn.mixing): alphas -> mixing weights; softmax for DARTS, swapped by methods such
   as DrNAS (Dirichlet) or GAEA (simplex) without touching the supernet.
-A space is registered in registry.SPACES with its strings module (OPS, check_ops) and a factory
-`factory(cfg, num_classes, input_shape, mixer=None) -> supernet`.
+A space is a darts_core.spaces.Space registered in darts_core.spaces.SPACES; its `supernet` names a
+factory `factory(cfg, num_classes, input_shape, mixer=None) -> supernet`.
 
 Method protocol (registry.METHODS; darts.DartsV1 / DartsV2 are the references): a class with
 `make_mixer(cfg)`, `make_alpha_optimizer(params, cfg)`, a constructor

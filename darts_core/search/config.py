@@ -28,7 +28,9 @@ from dataclasses import dataclass
 
 from darts_core.data import DATASETS
 from darts_core.errors import DartsCoreError
-from darts_core.search.registry import METHODS, SPACES, space_module
+from darts_core.search.registry import METHODS
+from darts_core.spaces import ALIASES as SPACE_ALIASES
+from darts_core.spaces import SPACES, get_space
 
 PRESETS: dict[str, dict] = {
     "darts": {},  # the defaults below
@@ -83,8 +85,6 @@ PRESETS: dict[str, dict] = {
 DRNAS_REGS = ("l2", "kl")
 # methods that need a supernet with a one-op forward (NB201Supernet.forward_hard)
 HARD_METHODS = ("gdas", "rsps")
-# DARTS-space variants registered as spaces (registry.SPACES); `darts-s1` is accepted for `s1` etc.
-SPACE_ALIASES = {f"darts-s{k}": f"s{k}" for k in range(1, 5)}
 SCHEDULES = ("cosine", "constant")
 # whose training loop DARTS-V1/V2 follow: xautodl (NAS-Bench-201 scripts) or quark0 (DARTS space), see
 # darts_core.search.darts and .schedule
@@ -194,11 +194,11 @@ def resolve_config(mapping: dict) -> SearchConfig:
     aliases = {d.lower(): d for d in DATASETS}
     v["dataset"] = _choice("dataset", aliases.get(str(v["dataset"]).lower(), v["dataset"]), DATASETS)
     v["method"] = _choice("method", v["method"], tuple(METHODS))
-    space = space_module(v["space"])
+    space = get_space(v["space"])
     ops = v["ops"]
     if isinstance(ops, str) or not (ops is None or isinstance(ops, (list, tuple))):
         raise DartsCoreError(f"ops must be a list of op names, got {ops!r}")
-    v["ops"] = tuple(space.OPS) if ops is None else tuple(space.check_ops(list(ops)))
+    v["ops"] = tuple(space.ops) if ops is None else tuple(space.check_ops(list(ops)))
     for key, low in (("epochs", 1), ("warmup_epochs", 0), ("batch_size", 1), ("channels", 1), ("num_cells", 1),
                      ("seed", 0), ("workers", 0), ("online_patience", 0), ("hessian_every", 0)):
         v[key] = _int(key, v[key], low)
@@ -272,7 +272,7 @@ def _method_settings(v: dict) -> None:
     v["cutout_prob"] = _float("cutout_prob", v["cutout_prob"])
     if v["cutout_prob"] > 1:
         raise DartsCoreError(f"cutout_prob must be <= 1, got {v['cutout_prob']}")
-    if method in HARD_METHODS and v["space"] != "nb201":
+    if method in HARD_METHODS and not get_space(v["space"]).hard_forward:
         raise DartsCoreError(f"method {method} needs a one-op-per-edge forward, which only the nb201 supernet has "
                              f"(space {v['space']!r})")
     if method in NO_ARCH_PARAMETERS:

@@ -23,9 +23,10 @@ from darts_core.runlog import RUN_INFO, write_json
 from darts_core.search import regularisation
 from darts_core.search.progress import Progress
 from darts_core.search.record import RunRecord, run_info
-from darts_core.search.registry import NO_ARCH_PARAMETERS, method_class, space_factory
+from darts_core.search.registry import NO_ARCH_PARAMETERS, method_class
 from darts_core.search.schedule import set_lr, weight_lr
 from darts_core.search.state import CHECKPOINT, checkpoint_state, restore
+from darts_core.spaces import get_space
 
 
 def resolve_device(name: str) -> torch.device:
@@ -132,7 +133,7 @@ def run_search(cfg, out_dir, on_epoch_end=None) -> Path:
     search, valid, num_classes, shape = search_loaders(cfg.dataset, cfg.data_dir, cfg.batch_size, cfg.workers,
                                                        cfg.seed, cfg.download, split=cfg.search_split)
     method_cls = method_class(cfg.method)
-    model = space_factory(cfg.space)(cfg, num_classes, shape, mixer=method_cls.make_mixer(cfg)).to(device)
+    model = get_space(cfg.space).build_supernet(cfg, num_classes, shape, mixer=method_cls.make_mixer(cfg)).to(device)
     w_opt = torch.optim.SGD(model.weight_parameters(), lr=cfg.w_lr, momentum=cfg.w_momentum,
                             weight_decay=cfg.w_wd, nesterov=cfg.w_nesterov)
     a_opt = method_cls.make_alpha_optimizer(model.arch_parameters(), cfg)

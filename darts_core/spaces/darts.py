@@ -4,7 +4,8 @@ Two cell types (normal, reduce), each with 2 inputs (node ids 0 = c_{k-2}, 1 = c
 nodes 2..5; node i takes a mixed edge from every earlier node, so 14 edges named `i<-j`, in the order of
 quark0 cnn/model_search.py `Cell` (2<-0, 2<-1, 3<-0, 3<-1, 3<-2, 4<-0, ...). A space gives the op list of
 every edge of each cell type; the genotype is derived as quark0 `Network.genotype()` does.
-Genotypes and their strings live in `darts_genotype` and are re-exported here.
+Genotypes and their strings live in `darts_genotype` and are re-exported here. `DartsFamilySpace` is the
+family's `Space` (darts_core.spaces.base); a space of the family is one line in darts_core.spaces.SPACES.
 """
 
 from __future__ import annotations
@@ -13,8 +14,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from darts_core.errors import DartsCoreError
+from darts_core.spaces.base import Space
 from darts_core.spaces.darts_genotype import (  # noqa: F401  (re-exported)
     GENOTYPE_OPS, PUBLISHED_TEXT, Genotype, genotype_string, make_genotype, parse_genotype, published)
 
@@ -60,6 +63,11 @@ class DartsSpace:
         return len(self.ops(cell)[0])
 
     @property
+    def is_full(self) -> bool:
+        """Every DARTS op on every edge of both cells: the plain space, the only one a config's `ops` may cut."""
+        return self.normal == self.reduce == _uniform(OPS)
+
+    @property
     def all_ops(self) -> tuple[str, ...]:
         seen = {op for cell in CELLS for edge in self.ops(cell) for op in edge}
         return tuple(op for op in GENOTYPE_OPS if op in seen)
@@ -80,11 +88,16 @@ SPACES: dict[str, DartsSpace] = {
 
 
 def get_space(space: str | DartsSpace) -> DartsSpace:
+    """Op lists of a variant: one of SPACES, or a DARTS-family space registered in darts_core.spaces."""
     if isinstance(space, DartsSpace):
         return space
-    if space not in SPACES:
-        raise DartsCoreError(f"unknown DARTS-space variant {space!r}; choose from {', '.join(SPACES)}")
-    return SPACES[space]
+    if space in SPACES:
+        return SPACES[space]
+    from darts_core.spaces import SPACES as REGISTERED
+
+    if isinstance(REGISTERED.get(space), DartsFamilySpace):
+        return REGISTERED[space].lists
+    raise DartsCoreError(f"unknown DARTS-space variant {space!r}; choose from {', '.join(SPACES)}")
 
 
 def check_ops(ops: Sequence[str]) -> tuple[str, ...]:
@@ -155,3 +168,45 @@ def weights_from_log(df, epoch: int, cell: str, space: str | DartsSpace, column:
         return [np.array([sub.loc[(edge, op)] for op in edge_ops], dtype=np.float64) for edge, edge_ops in zip(EDGES, ops)]
     except KeyError as err:
         raise DartsCoreError(f"alpha log has no row for epoch {epoch}, cell {cell}, (edge, op) {err.args[0]}") from None
+
+
+@dataclass(frozen=True)
+class DartsFamilySpace(Space):
+    """The DARTS cell family: normal and reduce cells, quark0's genotype derivation, evaluated by retraining.
+    A space of the family differs only in its op lists per edge (`normal`, `reduce`) and its supernet."""
+
+    name: str = NAME
+    family: str = NAME
+    ops: tuple[str, ...] = OPS  # the full list also for S1-S4, whose supernets fix their own per-edge lists
+    known_ops: tuple[str, ...] = GENOTYPE_OPS
+    cells: tuple[str, ...] = CELLS
+    edges: tuple[str, ...] = EDGES
+    learnable_ops: tuple[str, ...] = ("sep_conv_3x3", "sep_conv_5x5", "dil_conv_3x3", "dil_conv_5x5")
+    default_criteria: tuple[str, ...] = ("final", "ss_peak:sep_conv_3x3", "ss_residual:sep_conv_3x3", "darts+_sc:2",
+                                         "darts+_rt:10", "darts_es")
+    # builds the variant named by cfg.space (see get_space)
+    supernet: str = "darts_core.nn.darts_supernet:build_supernet"
+    evaluation: str = "retrain"
+    normal: tuple[tuple[str, ...], ...] = _uniform(OPS)
+    reduce: tuple[tuple[str, ...], ...] = _uniform(OPS)
+
+    @property
+    def lists(self) -> DartsSpace:
+        return DartsSpace(self.name, self.normal, self.reduce)
+
+    def check_ops(self, ops: Sequence[str]) -> tuple[str, ...]:
+        return check_ops(ops)
+
+    def parse_arch(self, text: str) -> Genotype:
+        return parse_genotype(text)
+
+    def skip_connects(self, arch: str) -> int:
+        """skip_connect entries of the NORMAL cell's genotype."""
+        return sum(op == "skip_connect" for op, _ in parse_genotype(arch).normal)
+
+    def derive_arch(self, rows: pd.DataFrame, ops_per_edge: dict, column: str = "weight") -> str:
+        """quark0 genotype from the softmax weights (top-2 edges per node, `none` excluded)."""
+        lists = DartsSpace("run", ops_per_edge["normal"], ops_per_edge["reduce"])
+        epoch = rows["epoch"].iloc[0]
+        w = {c: weights_from_log(rows, epoch, c, lists, column) for c in CELLS}
+        return genotype_string(derive_genotype(w["normal"], w["reduce"], lists))

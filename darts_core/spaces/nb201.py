@@ -1,16 +1,20 @@
 """The NAS-Bench-201 cell space: 4 nodes, 6 edges, ops in the official order, arch strings.
 
 Mirrors xautodl `models/cell_operations.py` (NAS_BENCH_201 op list) and `models/cell_searchs/genotypes.py`
-(`Structure.tostr`: `|op~0|+|op~0|op~1|+|op~0|op~1|op~2|`).
+(`Structure.tostr`: `|op~0|+|op~0|op~1|+|op~0|op~1|op~2|`). `Nb201Space` is the family's `Space`
+(darts_core.spaces.base).
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 from darts_core.errors import DartsCoreError
+from darts_core.spaces.base import Space
 
 NAME = "nb201"
 # Official order (cell_operations.py NAS_BENCH_201); the benchmark's index order depends on it.
@@ -79,3 +83,39 @@ def derive_arch(weights: np.ndarray, ops: Sequence[str] = OPS) -> str:
     if w.shape != (len(EDGES), len(ops)):
         raise DartsCoreError(f"weights of shape {w.shape}, expected {(len(EDGES), len(ops))}")
     return arch_string([ops[int(k)] for k in w.argmax(axis=1)])
+
+
+@dataclass(frozen=True)
+class Nb201Space(Space):
+    """The NB201 family: one shared cell, argmax over all ops, architectures looked up in the benchmark."""
+
+    name: str = NAME
+    family: str = NAME
+    ops: tuple[str, ...] = OPS
+    known_ops: tuple[str, ...] = OPS
+    cells: tuple[str, ...] = CELLS
+    edges: tuple[str, ...] = EDGES
+    learnable_ops: tuple[str, ...] = ("nor_conv_1x1", "nor_conv_3x3")
+    # the paper's Table 2/3 settings
+    default_criteria: tuple[str, ...] = ("final", "ss_peak:nor_conv_3x3", "ss_residual:nor_conv_3x3", "darts+_sc:2",
+                                         "darts+_sc:4", "darts+_rt:2", "darts+_rt:4", "darts+_rt:10", "darts_es")
+    supernet: str = "darts_core.nn.nb201_supernet:build_supernet"
+    evaluation: str = "benchmark"
+    benchmark_datasets: tuple[str, ...] = ("cifar10", "cifar100", "ImageNet16-120")
+    hard_forward: bool = True  # NB201Supernet.forward_hard
+    edges_share_ops: bool = True
+
+    def check_ops(self, ops: Sequence[str]) -> tuple[str, ...]:
+        return check_ops(ops)
+
+    def parse_arch(self, text: str) -> tuple[str, ...]:
+        return parse_arch(text)
+
+    def skip_connects(self, arch: str) -> int:
+        """Edges whose op is skip_connect."""
+        return sum(op == "skip_connect" for op in parse_arch(arch))
+
+    def derive_arch(self, rows: pd.DataFrame, ops_per_edge: dict, column: str = "weight") -> str:
+        ops = self.order(op for e in ops_per_edge["normal"] for op in e)
+        w = rows[rows["cell"] == "normal"].pivot(index="edge", columns="op", values=column)
+        return derive_arch(w.loc[list(EDGES), list(ops)].to_numpy(dtype=np.float64), ops)

@@ -1,0 +1,70 @@
+"""What every search space offers the rest of the code (`Space`), so that no module outside
+`darts_core.spaces` decides behaviour by a space's name.
+
+A family (NB201, the DARTS cell space) is a subclass that knows its arch strings and how an architecture is
+derived from the weights; a space is an instance of it, registered by name in `darts_core.spaces.SPACES`.
+Supernets are named by a "module:function" string and imported on first use: this package stays torch-free.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import pandas as pd
+
+
+def resolve(ref):
+    """A "module:attribute" string -> the object (objects pass through)."""
+    if not isinstance(ref, str):
+        return ref
+    module, _, attr = ref.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+@dataclass(frozen=True)
+class Space:
+    name: str  # registry name
+    family: str  # label of the family (display and keys only)
+    ops: tuple[str, ...]  # the op list a config's `ops` defaults to and is drawn from, official order
+    known_ops: tuple[str, ...]  # every op a space of this family can have (a typo vs an op not searched)
+    cells: tuple[str, ...]
+    edges: tuple[str, ...]
+    learnable_ops: tuple[str, ...]  # ops with parameters (DARTS+ "learnable operations")
+    default_criteria: tuple[str, ...]  # stop criteria evaluated when none are given
+    supernet: str  # "module:function" with the protocol factory(cfg, num_classes, input_shape, mixer=None)
+    evaluation: str  # "benchmark" (NAS-Bench-201 look-up) or "retrain" (trained from scratch)
+    benchmark_datasets: tuple[str, ...] = ()  # datasets the look-up covers (evaluation "benchmark")
+    hard_forward: bool = False  # the supernet has a one-op-per-edge forward (GDAS, RSPS)
+    edges_share_ops: bool = False  # every edge of a cell searches the same ops (an alpha log must agree)
+
+    def build_supernet(self, cfg, num_classes: int, input_shape: Sequence[int], mixer=None):
+        return resolve(self.supernet)(cfg, num_classes, input_shape, mixer=mixer)
+
+    def order(self, ops: Iterable[str]) -> tuple[str, ...]:
+        """Distinct ops in the family's official order (ops it does not know last)."""
+        rank = {op: k for k, op in enumerate(self.known_ops)}
+        return tuple(sorted(set(ops), key=lambda op: rank.get(op, len(rank))))
+
+    def matches_log(self, cells: Iterable[str], edges: Iterable[str]) -> bool:
+        """Could an alpha log with these cell types and edge names come from this family?"""
+        return set(cells) <= set(self.cells) and set(edges) <= set(self.edges)
+
+    # --- per family ---------------------------------------------------------------------------
+    def check_ops(self, ops: Sequence[str]) -> tuple[str, ...]:
+        """Validate a configured op list; returns it in the official order."""
+        raise NotImplementedError
+
+    def parse_arch(self, text: str):
+        """An arch string -> the family's parsed form; a clear DartsCoreError for anything else."""
+        raise NotImplementedError
+
+    def skip_connects(self, arch: str) -> int:
+        """DARTS+ sc: skip-connects of the derived (normal) cell."""
+        raise NotImplementedError
+
+    def derive_arch(self, rows: pd.DataFrame, ops_per_edge: dict, column: str = "weight") -> str:
+        """The arch string derived from one epoch's rows of a tidy alpha log; `ops_per_edge`: cell -> op
+        lists in `edges` order."""
+        raise NotImplementedError
