@@ -3,10 +3,9 @@
 - `magnitudes`: operation magnitudes m(t, o) (Eq. 11).
 - `selective_stop`: SS-peak (Eq. 12) and SS-residual (Eq. 13).
 - `darts_plus`: DARTS+ sc_k and rt_k.
-- `darts_es`: RobustDARTS's EVLocalAvg early stop on dominant Hessian eigenvalues.
-- `hessian`: the dominant eigenvalue itself (exact as RobustDARTS, or Lanczos / power iteration on HVPs).
+- `darts_es`: RobustDARTS's EVLocalAvg early stop on dominant Hessian eigenvalues (measured by the search,
+  darts_core.search.hessian, or imported, darts_core.importers).
 - `criteria`: Algorithm 2 (post-hoc, many criteria) -> the stops table; `online`: Algorithm 1.
-- `import_logs`: real search logs (DARTS-PT, RobustDARTS) -> our run products.
 - `cli`: subcommands `magnitudes`, `stops`, `import-log`.
 
 Epoch convention (darts_core.runlog): epoch 0 = initial alphas, epoch e = after e finished epochs. A stop
