@@ -242,7 +242,6 @@ def _method_settings(v: dict) -> None:
     """Validate (in place) the settings of the other methods and the R-DARTS options."""
     from darts_core.data.loaders import SPLITS
     from darts_core.search.registry import NO_ARCH_PARAMETERS
-    from darts_core.stops.criteria import needs_arch_parameters
 
     method = v["method"]
     for key in ("exclude_zero", "single_level", "drnas_progressive"):
@@ -279,6 +278,8 @@ def _method_settings(v: dict) -> None:
     if method in NO_ARCH_PARAMETERS:
         if v["hessian_every"]:
             raise DartsCoreError(f"hessian_every: {method} has no architecture parameters (no Hessian to compute)")
+        from darts_core.stops.criteria import needs_arch_parameters
+
         stop = str(v["online_stop"] or "").strip()
         if needs_arch_parameters(stop):
             raise DartsCoreError(f"online_stop {stop!r} is not applicable to {method}: it has no architecture "
