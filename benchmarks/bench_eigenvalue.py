@@ -30,7 +30,7 @@ import torch
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from darts_core.stops import hessian  # noqa: E402
+from darts_core.search import hessian  # noqa: E402
 
 WD = 1e-3  # RobustDARTS arch_weight_decay
 

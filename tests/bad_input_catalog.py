@@ -530,7 +530,7 @@ def _with_nan(df):
 
 def _dartspt_log(tmp):
     """import-log darts-pt on a log whose alpha tensor rows sum to 2 (not softmax output)."""
-    from darts_core.stops.import_logs import import_dartspt
+    from darts_core.importers import import_dartspt
 
     rows = ",\n        ".join("[" + ", ".join(["0.4000"] * 5) + "]" for _ in range(6))
     text = (f"2025-01-13 11:10:00,000 epoch 0 lr 2.500000e-02\n"
@@ -572,7 +572,7 @@ ALPHA_LOGS = [
     Case("alpha log", "DARTS-PT log whose rows are not softmax weights (import-log)", _dartspt_log, "log.txt, line 2",
          ("weights sum to 2.0000, not 1",)),
     Case("alpha log", "a file that is not a DARTS-PT log (import-log)",
-         lambda tmp: __import__("darts_core.stops.import_logs", fromlist=["x"]).import_dartspt(
+         lambda tmp: __import__("darts_core.importers", fromlist=["x"]).import_dartspt(
              write(tmp / "log.txt", "this is not a DARTS-PT log\n"), tmp / "run"), "log.txt",
          ("no `epoch N lr X` line: not a DARTS-PT search log",)),
 ]

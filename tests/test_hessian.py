@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from darts_core.errors import DartsCoreError
-from darts_core.stops.hessian import METHODS, HVP, dominant_eigenvalue, hessian_matrix, lanczos_max, max_eigenvalue, power_max
+from darts_core.search.hessian import METHODS, HVP, dominant_eigenvalue, hessian_matrix, lanczos_max, max_eigenvalue, power_max
 
 RTOL = 1e-4
 

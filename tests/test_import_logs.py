@@ -17,7 +17,7 @@ from darts_core.errors import DartsCoreError
 from darts_core.spaces import nb201
 from darts_core.stops import cli as stops_cli
 from darts_core.stops.criteria import evaluate
-from darts_core.stops.import_logs import import_log, import_dartspt
+from darts_core.importers import import_log, import_dartspt
 from darts_core.stops.magnitudes import magnitude_table, magnitudes
 
 ASQ = "darts-logs/AsquaredM/dartspt/experiments"

@@ -138,7 +138,7 @@ def test_hessian_every_writes_hessian_csv_without_changing_the_search(tmp_path, 
         calls.append((len(params), tuple(params[0].shape), weight_decay, method))
         return float(loss.detach()) * 10
 
-    fake_module(monkeypatch, "darts_core.stops.hessian", dominant_eigenvalue=dominant_eigenvalue)
+    fake_module(monkeypatch, "darts_core.search.hessian", dominant_eigenvalue=dominant_eigenvalue)
     plain = run_search(cfg(epochs=3, seed=1), tmp_path / "plain")
     es = run_search(cfg(epochs=3, seed=1, hessian_every=2, hessian_method="lanczos"), tmp_path / "es")
     hessian = pd.read_csv(es / runlog.HESSIAN)

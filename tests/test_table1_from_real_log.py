@@ -7,7 +7,7 @@ from darts_core.benchmark.table import build_from_csv, reference_rows
 from darts_core.report.compare import compare
 from darts_core.report.tables import long_table, stop_accuracies
 from darts_core.stops.criteria import evaluate
-from darts_core.stops.import_logs import import_log
+from darts_core.importers import import_log
 
 from conftest import REPO
 

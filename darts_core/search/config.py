@@ -278,7 +278,9 @@ def _method_settings(v: dict) -> None:
     if method in NO_ARCH_PARAMETERS:
         if v["hessian_every"]:
             raise DartsCoreError(f"hessian_every: {method} has no architecture parameters (no Hessian to compute)")
+        from darts_core.stops.criteria import needs_arch_parameters
+
         stop = str(v["online_stop"] or "").strip()
-        if stop.startswith(("ss_peak", "ss_residual", "darts+_rt")):
+        if needs_arch_parameters(stop):
             raise DartsCoreError(f"online_stop {stop!r} is not applicable to {method}: it has no architecture "
                                  "parameters (its alpha log holds the selected architecture, see search/rsps.py)")

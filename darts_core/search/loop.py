@@ -66,7 +66,7 @@ def _hessian(cfg, model, criterion, batch, epoch: int) -> dict:
     """DARTS-ES: dominant eigenvalue of the validation-loss Hessian w.r.t. the alphas on the last valid
     batch of the epoch, model in train mode. BN buffers, alpha grads and RNG are restored afterwards,
     so a run's trajectory does not depend on hessian_every."""
-    from darts_core.stops.hessian import dominant_eigenvalue
+    from darts_core.search.hessian import dominant_eigenvalue
 
     x, y = batch
     buffers = [b.clone() for b in model.buffers()]

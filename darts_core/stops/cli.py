@@ -100,7 +100,7 @@ def run_stops(args) -> int:
 
 
 def run_import(args) -> int:
-    from darts_core.stops.import_logs import import_log
+    from darts_core.importers import import_log
 
     if Path(args.run_dir).resolve() == Path(args.source).resolve():
         raise DartsCoreError("import-log: RUN_DIR must differ from SOURCE")
