@@ -10,7 +10,8 @@ from darts_core import runlog
 from darts_core.errors import DartsCoreError
 from darts_core.spaces import nb201
 from darts_core.stops import cli as stops_cli
-from darts_core.stops.criteria import DEFAULT_CRITERIA, STOP_COLUMNS, evaluate, parse_criterion
+from darts_core.spaces import get_space
+from darts_core.stops.criteria import STOP_COLUMNS, evaluate, parse_criterion
 from darts_core.stops.online import make_online_stop
 
 S, C1, C3, P, N = "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3", "none"
@@ -79,7 +80,7 @@ def test_genotypes_csv_wins_and_hessian_feeds_darts_es(run_dir):
 
 def test_evaluate_on_a_dataframe_and_defaults(run_dir):
     stops = evaluate(alphas_df())
-    assert stops["criterion"].tolist() == list(DEFAULT_CRITERIA)
+    assert stops["criterion"].tolist() == list(get_space("nb201").default_criteria)
     assert stops.set_index("criterion").loc["ss_peak:nor_conv_3x3", "epoch"] == 2
 
 

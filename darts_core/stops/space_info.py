@@ -21,22 +21,7 @@ import numpy as np
 import pandas as pd
 
 from darts_core.errors import DartsCoreError
-from darts_core.spaces import Space, families, get_family, space_of_arch
-
-# aliases until the stop criteria ask `info.space` (criteria.py); the lead removes them after the merge
-LEARNABLE: dict[str, tuple[str, ...]] = {s.family: s.learnable_ops for s in families()}
-KNOWN_OPS: dict[str, tuple[str, ...]] = {s.family: s.known_ops for s in families()}
-
-
-def family(name: str) -> str:
-    """Alias: the family label of a space name (darts_core.spaces.get_family)."""
-    return get_family(name).family
-
-
-def family_of_arch(arch: str) -> str:
-    """Alias: darts_core.spaces.space_of_arch(arch).family."""
-    return space_of_arch(arch).family
-
+from darts_core.spaces import Space, families, get_family
 
 @dataclass(frozen=True)
 class SpaceInfo:

@@ -13,14 +13,14 @@ Algorithm 1 (online, during the search): darts_core.stops.online.make_online_sto
 
 from darts_core.stops.criteria.base import Criterion
 from darts_core.stops.criteria.patient import Patient
-from darts_core.stops.criteria.posthoc import (DEFAULT_CRITERIA, DEFAULT_CRITERIA_BY_SPACE, STOP_COLUMNS, STOPS,
+from darts_core.stops.criteria.posthoc import (STOP_COLUMNS, STOPS,
                                                add_lookups, default_criteria, evaluate, has_arch_parameters, write_stops)
 from darts_core.stops.criteria.registry import (CRITERIA, FORMS, check_online_stop, forms, needs_arch_parameters,
                                                 parse_criterion)
 from darts_core.stops.criteria.run_data import RunData, load_run, read_genotypes
 
 __all__ = [
-    "CRITERIA", "DEFAULT_CRITERIA", "DEFAULT_CRITERIA_BY_SPACE", "FORMS", "STOPS", "STOP_COLUMNS", "Criterion", "Patient",
+    "CRITERIA", "FORMS", "STOPS", "STOP_COLUMNS", "Criterion", "Patient",
     "RunData", "add_lookups", "check_online_stop", "default_criteria", "evaluate", "forms", "has_arch_parameters",
     "load_run", "needs_arch_parameters", "parse_criterion", "read_genotypes", "write_stops",
 ]

@@ -21,25 +21,17 @@ import pandas as pd
 
 from darts_core import runlog
 from darts_core.errors import DartsCoreError
-from darts_core.stops import Stop, space_info
+from darts_core.layout import STOPS  # noqa: F401  (re-exported)
+from darts_core.spaces import get_family
+from darts_core.stops import Stop
 from darts_core.stops.criteria.base import Criterion
 from darts_core.stops.criteria.registry import parse_criterion
 from darts_core.stops.criteria.run_data import RunData, as_run, known_ops
 
 STOP_COLUMNS = ("criterion", "epoch", "arch", "met", "note")
-STOPS = "stops.csv"
-DEFAULT_CRITERIA: tuple[str, ...] = (  # NAS-Bench-201, the paper's Table 2/3 settings
-    "final", "ss_peak:nor_conv_3x3", "ss_residual:nor_conv_3x3",
-    "darts+_sc:2", "darts+_sc:4", "darts+_rt:2", "darts+_rt:4", "darts+_rt:10", "darts_es",
-)
-DEFAULT_CRITERIA_BY_SPACE: dict[str, tuple[str, ...]] = {
-    "nb201": DEFAULT_CRITERIA,
-    "darts": ("final", "ss_peak:sep_conv_3x3", "ss_residual:sep_conv_3x3", "darts+_sc:2", "darts+_rt:10", "darts_es"),
-}
-
-
-def default_criteria(space: str) -> tuple[str, ...]:
-    return DEFAULT_CRITERIA_BY_SPACE[space_info.family(space)]
+def default_criteria(space) -> tuple[str, ...]:
+    """The criteria a space's runs get when none are named (darts_core.spaces: `default_criteria`)."""
+    return get_family(space).default_criteria if isinstance(space, str) else space.default_criteria
 
 
 def has_arch_parameters(method) -> bool:
@@ -87,11 +79,11 @@ def evaluate(run, criteria=None, *, genotypes=None, hessian=None, space: str | N
     """The stops table of one run (see module doc). `criteria` None -> the space's defaults."""
     data = as_run(run, genotypes, hessian, space, total_epochs)
     if criteria is None:
-        criteria = default_criteria(data.info.family)
+        criteria = default_criteria(data.info.space)
     if isinstance(criteria, str):
         criteria = [criteria]
     parsed = [parse_criterion(c) for c in criteria]
-    known = known_ops(data.info.family)
+    known = known_ops(data.info.space)
     for c in parsed:  # a typo, not an op this run happens not to search (that one is "not computable")
         if c.op is not None and c.op not in known:
             raise DartsCoreError(f"criterion {c.text!r}: no {data.info.family} space has op {c.op!r} "

@@ -18,8 +18,7 @@ import pandas as pd
 
 from darts_core import runlog
 from darts_core.errors import DartsCoreError
-from darts_core.spaces import darts as darts_space
-from darts_core.spaces import nb201
+from darts_core.spaces import Space, families, get_family, space_of_arch
 from darts_core.stops import darts_es, space_info
 from darts_core.stops.magnitudes import magnitudes
 
@@ -73,11 +72,11 @@ class RunData:
         return self._mags
 
 
-def known_ops(family: str | None) -> tuple[str, ...]:
-    """Every op a space of `family` can have (None: of either family); the criteria ask only here."""
-    if family:
-        return space_info.KNOWN_OPS[family]
-    return tuple(dict.fromkeys(space_info.KNOWN_OPS["nb201"] + space_info.KNOWN_OPS["darts"]))
+def known_ops(space: Space | None) -> tuple[str, ...]:
+    """Every op a space of `space`'s family can have (None: of any family); the criteria ask only here."""
+    if space is not None:
+        return space.known_ops
+    return tuple(dict.fromkeys(op for s in families() for op in s.known_ops))
 
 
 def _read_csv(path: Path) -> pd.DataFrame:
@@ -105,7 +104,7 @@ def read_genotypes(path: str | os.PathLike) -> pd.Series:
         raise DartsCoreError(f"genotypes {path}: row {int(dup[0])} repeats epoch {int(df['epoch'].iloc[dup[0]])}")
     # every arch parses in the space of the first (a malformed one would reach the stops table and fail
     # only in the look-up or retrain job); a space's parser names the string and what is wrong with it
-    parse = darts_space.parse_genotype if space_info.family_of_arch(df["arch"].iloc[0]) == "darts" else nb201.parse_arch
+    parse = space_of_arch(df["arch"].iloc[0]).parse_arch
     for row, arch in enumerate(df["arch"].astype(str)):
         try:
             parse(arch)
@@ -133,7 +132,7 @@ def load_run(run_dir: str | os.PathLike) -> RunData:
     cfg = info_json.get("config", {}) if isinstance(info_json.get("config"), dict) else {}
     declared = cfg.get("space")
     try:
-        fam = space_info.family(declared) if declared else None
+        fam = get_family(declared) if declared else None
     except DartsCoreError as err:
         raise DartsCoreError(f"{run_dir / runlog.RUN_INFO}: config.space: {err}") from None
     alphas = genotypes = hessian = None
@@ -158,8 +157,7 @@ def load_run(run_dir: str | os.PathLike) -> RunData:
 def _space(alphas, genotypes, declared) -> space_info.SpaceInfo:
     if alphas is not None:
         return space_info.from_alphas(alphas, declared)
-    fam = space_info.family(declared) if declared else space_info.family_of_arch(genotypes.iloc[0])
-    return space_info.genotype_only(fam)
+    return space_info.genotype_only(get_family(declared) if declared else space_of_arch(genotypes.iloc[0]))
 
 
 def as_run(run, genotypes, hessian, space, total_epochs) -> RunData:
