@@ -1,4 +1,4 @@
-"""Every kind of bad input a user can give, and the one-line message it gets (issue 9).
+"""Every kind of bad input a user can give, and the one-line message it gets.
 
 Each case builds its bad input in a temporary directory it is given and calls the entry point the user
 reaches: the function a rule or CLI command calls; a few through `python -m darts_core` or Snakemake

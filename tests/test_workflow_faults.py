@@ -1,4 +1,4 @@
-"""Faults at the workflow level (issue 9): a search killed mid-run (SIGKILL, a preemption without cleanup;
+"""Faults at the workflow level: a search killed mid-run (SIGKILL, a preemption without cleanup;
 SIGTERM, what Slurm sends at a time limit or `scancel`) resumes from its checkpoint when the workflow is
 run again and ends with the same alpha log as an uninterrupted run; a job that fails leaves no declared
 output that a rerun would take as done."""

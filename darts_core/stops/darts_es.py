@@ -127,17 +127,3 @@ def darts_es_stop(hessian: pd.DataFrame, total_epochs: int | None, window: int =
         return Stop(last, False, f"never checked: no measurement late enough (la_epoch - ev_freq*delta >= {es_start_epoch})")
     k, ratio = max(tracker.checked, key=lambda kr: kr[1])
     return Stop(last, False, f"ratio never > {factor} (largest {ratio:.3f}, at epoch {k + 1})")
-
-
-def local_averages(hessian: pd.DataFrame, total_epochs: int, window: int = 5, ev_freq: int | None = None) -> pd.DataFrame:
-    """The local-average curve `la_epoch, local_avg` (our epochs; the final-epoch tail averages, which
-    have no la_epoch in the original either, are left out)."""
-    h = check_hessian(hessian)
-    h = h[h["epoch"] >= 1]
-    ev_freq = infer_ev_freq(h["epoch"]) if ev_freq is None else int(ev_freq)
-    tracker = EVLocalAvg(window=window, ev_freq=ev_freq, epochs=int(total_epochs))
-    for epoch, ev in zip(h["epoch"].astype(int), h["eigenvalue"].astype(float)):
-        tracker.update(epoch - 1, ev)
-    la = [v + 1 for _, v in sorted(tracker.la_epochs.items()) if v >= 0]  # -1: before the first average
-    n = min(len(la), len(tracker.ev_local_avg))
-    return pd.DataFrame({"la_epoch": la[:n], "local_avg": tracker.ev_local_avg[:n]})
