@@ -1,14 +1,12 @@
-"""Registries of search spaces and search methods: name -> implementation.
+"""Registry of search spaces: name -> implementation (the methods' is darts_core.methods.METHODS).
 
 Entries are objects or "module:attribute" strings resolved on first use, so looking up names (config
-validation, the workflow) imports neither torch nor other engineers' modules. Add a space or a method
-with one line here, or at run time with `register_space` / `register_method`.
+validation, the workflow) imports neither torch nor other engineers' modules. Add a space with one line
+here, or at run time with `register_space`.
 
 - A space entry is a `SpaceEntry`: `module` holds `OPS` (full op list) and `check_ops(ops)`;
   `factory(cfg, num_classes, input_shape, mixer=None)` builds the supernet (protocol in
   darts_core.search).
-- A method entry is a class with `make_mixer(cfg)`, `make_alpha_optimizer(params, cfg)` and an
-  instance method `step(...)` (see darts_core.search.darts.DartsV1).
 """
 
 from __future__ import annotations
@@ -35,18 +33,6 @@ SPACES: dict[str, SpaceEntry] = {
     "s3": SpaceEntry("darts_core.spaces.darts", "darts_core.nn.darts_supernet:build_s3"),
     "s4": SpaceEntry("darts_core.spaces.darts", "darts_core.nn.darts_supernet:build_s4"),
 }
-METHODS: dict[str, object] = {
-    "darts-v1": "darts_core.search.darts:DartsV1",
-    "darts-v2": "darts_core.search.darts:DartsV2",
-    "gaea": "darts_core.search.gaea:Gaea",
-    "drnas": "darts_core.search.drnas:DrNas",
-    "gdas": "darts_core.search.gdas:Gdas",
-    "rsps": "darts_core.search.rsps:Rsps",
-}
-# Methods without architecture parameters: their alpha log records the architecture they select, so
-# criteria that read architecture-parameter dynamics (SS magnitudes, DARTS+ rt) do not apply to them
-# (darts_core.stops.criteria reports them as not applicable).
-NO_ARCH_PARAMETERS = frozenset({"rsps"})
 
 
 def resolve(ref):
@@ -61,10 +47,6 @@ def register_space(name: str, module: str, factory) -> None:
     SPACES[name] = SpaceEntry(module, factory)
 
 
-def register_method(name: str, cls) -> None:
-    METHODS[name] = cls
-
-
 def space_module(name: str):
     if name not in SPACES:
         raise DartsCoreError(f"unknown space {name!r}; choose from {', '.join(SPACES)}")
@@ -76,7 +58,11 @@ def space_factory(name: str):
     return resolve(SPACES[name].factory)
 
 
-def method_class(name: str):
-    if name not in METHODS:
-        raise DartsCoreError(f"unknown method {name!r}; choose from {', '.join(METHODS)}")
-    return resolve(METHODS[name])
+# Transition only: darts_core/stops/criteria.py still imports this; the stops branch switches it to
+# darts_core.methods.get_method(name).arch_parameters, then this goes (derived, so no second list).
+def __getattr__(name):
+    if name == "NO_ARCH_PARAMETERS":
+        from darts_core.methods import METHODS
+
+        return frozenset(n for n, spec in METHODS.items() if not spec.arch_parameters)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -69,9 +69,10 @@ def check_schema(config, schema_path):
 
 
 def implemented():
-    """(methods, spaces) the installed search core implements (darts_core.search.registry); runs of the
-    others may only be declared with `status: cited`."""
-    from darts_core.search.registry import METHODS, SPACES
+    """(methods, spaces) the installed search core implements (darts_core.methods, darts_core.search.registry);
+    runs of the others may only be declared with `status: cited`."""
+    from darts_core.methods import METHODS
+    from darts_core.search.registry import SPACES
 
     return tuple(METHODS), tuple(SPACES)
 
