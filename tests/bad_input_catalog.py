@@ -1,4 +1,4 @@
-"""Every kind of bad input a user can give, and the one-line message it gets (issue 9).
+"""Every kind of bad input a user can give, and the one-line message it gets.
 
 Each case builds its bad input in a temporary directory it is given and calls the entry point the user
 reaches: the function a rule or CLI command calls; a few through `python -m darts_core` or Snakemake
@@ -261,6 +261,12 @@ SEARCH = [
          "method gdas", ("needs a one-op-per-edge forward", "space 'darts'")),
     Case("search settings", "ERM on a method without it", search_config(single_level=True),
          "single_level (ERM)", ("is a GAEA option",)),
+    Case("search settings", "GDAS temperature rising", search_config(method="gdas", tau_max=0.1, tau_min=1),
+         "tau_max (0.1)", ("must be >= tau_min (1.0)",)),
+    Case("search settings", "unknown DrNAS regulariser", search_config(method="drnas", drnas_reg="l1"),
+         "drnas_reg 'l1'", ("is not one of l2, kl",)),
+    Case("search settings", "Hessian of RSPS", search_config(method="rsps", hessian_every=1), "hessian_every",
+         ("rsps has no architecture parameters",)),
     Case("search settings", "unknown training loop", search_config(loop="pc-darts"), "loop 'pc-darts'",
          ("is not one of xautodl, quark0",)),
     Case("search settings", "online stop on an op the run does not search",
