@@ -16,7 +16,8 @@ COMMAND_MODULES = (
     "darts_core.study.cli",  # study
     "darts_core.search.cli",  # search
     "darts_core.benchmark.cli",  # lookup, benchmark-table
-    "darts_core.stops.cli",  # magnitudes, stops, import-log
+    "darts_core.stops.cli",  # magnitudes, stops
+    "darts_core.importers.cli",  # import-log
     "darts_core.train.cli",  # retrain
     "darts_core.tabular.cli",  # tabular, tabular-proxy
 )

@@ -145,18 +145,6 @@ def test_schema_search_keys_are_search_config_fields():
     assert fields - _schema_search_keys() - WORKFLOW_KEYS == set()
 
 
-def test_schema_names_agree_with_the_search_core():
-    from darts_core.search.config import PRESETS
-    from darts_core.search.registry import METHODS
-    from darts_core.spaces import SPACES
-
-    schema = yaml.safe_load(SCHEMA.read_text())
-    defs = schema["$defs"]
-    assert set(defs["search_settings"]["properties"]["preset"]["enum"]) == set(PRESETS)
-    assert set(defs["method"]["enum"]) == set(METHODS)
-    assert set(defs["experiment"]["properties"]["space"]["enum"]) == set(SPACES)
-
-
 @pytest.mark.parametrize("name", sorted(CONFIGS))
 def test_every_configured_search_resolves(name, tmp_path):
     """Each search of the config passes the search core's own checks (presets, op names, ranges)."""

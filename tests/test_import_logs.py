@@ -15,6 +15,7 @@ import pytest
 from darts_core import runlog
 from darts_core.errors import DartsCoreError
 from darts_core.spaces import nb201
+from darts_core.importers import cli as importers_cli
 from darts_core.stops import cli as stops_cli
 from darts_core.stops.criteria import evaluate
 from darts_core.importers import import_log, import_dartspt
@@ -157,7 +158,9 @@ def test_dartspt_wrong_shape_and_wrong_mapping_are_caught(tmp_path):
 # --- the real AsquaredM DARTS run (NB201, 100 epochs) ----------------------------------------------
 def cli(argv):
     parser = argparse.ArgumentParser()
-    stops_cli.register(parser.add_subparsers(dest="command", required=True))
+    sub = parser.add_subparsers(dest="command", required=True)
+    stops_cli.register(sub)
+    importers_cli.register(sub)
     args = parser.parse_args(argv)
     return args.func(args)
 

@@ -114,13 +114,11 @@ def test_step_zeroes_alpha_gradients_around_the_weight_step():
     assert model.alpha.grad is None or float(model.alpha.grad.abs().sum()) == 0.0
 
 
-def test_presets_split_and_progressive():
+def test_presets_and_split():
     cfg = resolve_config({"preset": "drnas"})
     assert (cfg.method, cfg.epochs, cfg.batch_size, cfg.w_wd, cfg.w_nesterov, cfg.a_lr, cfg.a_wd, cfg.drnas_reg) == \
         ("drnas", 100, 64, 3e-4, False, 3e-4, 1e-3, "l2")
     assert cfg.search_split == "darts" and cfg.track_running_stats and (cfg.channels, cfg.num_cells) == (16, 5)
-    with pytest.raises(DartsCoreError, match="progressive variant .* is not implemented"):
-        resolve_config({"preset": "drnas", "drnas_progressive": True})
     with pytest.raises(DartsCoreError, match="drnas_reg 'l1' is not one of l2, kl"):
         resolve_config({"preset": "drnas", "drnas_reg": "l1"})
     from darts_core.data.loaders import search_loaders

@@ -1,6 +1,6 @@
 """R-DARTS regularisation (automl/RobustDARTS): the weight-decay grid, ScheduledDropPath p * e / (epochs - 1)
 and scheduled cutout (only with drop path), on the NB201 and DARTS-space supernets, usable with every
-gradient method; the DARTS-space spaces in the search registry and the `darts-space` preset."""
+gradient method; the DARTS-space spaces of darts_core.spaces and the `darts-space` preset."""
 
 from __future__ import annotations
 
@@ -123,7 +123,7 @@ def test_killed_run_resumes_to_identical_alphas(tmp_path, monkeypatch, preset):
     import pandas as pd
 
     from darts_core.checkpoint import load_checkpoint
-    from darts_core.search.registry import method_class
+    from darts_core.methods import method_class
 
     settings = {"preset": preset, "dataset": "digits", "epochs": 3, "channels": 2, "num_cells": 1, "batch_size": 250,
                 "device": "cpu", "seed": 3, "drop_path_prob": 0.3, "cutout_length": 4, "rsps_select_num": 5,

@@ -77,7 +77,7 @@ def test_arch_strings_of_both_families():
 def test_default_criteria_are_criteria_of_that_space(name):
     space = SPACES[name]
     parsed = [parse_criterion(c) for c in space.default_criteria]
-    assert [c.kind for c in parsed][0] == "final" and parsed[-1].kind == "darts_es"
+    assert parsed[0].name == "final" and parsed[-1].name == "darts_es"
     assert all(c.op in space.known_ops for c in parsed if c.op is not None)
 
 

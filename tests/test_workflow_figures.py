@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from darts_core.errors import DartsCoreError
-from darts_core.report.figures import draw_figure, plot_accuracy_curves, plot_magnitudes, read_panels
+from darts_core.report.figures import plot_accuracy_curves, plot_magnitudes, read_panels
+from darts_core.report.kinds import FIGURE_KINDS, figure_kind, resolve
 
 OPS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"]
 
@@ -63,9 +64,13 @@ def test_accuracy_figure_files(tmp_path):
         plot_accuracy_curves(df, "cifar100_valid", tmp_path / "b.png")
 
 
-def test_draw_figure_by_kind(tmp_path):
+def test_figure_kinds_draw_through_one_signature(tmp_path):
     path = tmp_path / "m0.csv"
     magnitudes(0).to_csv(path, index=False)
-    assert draw_figure("magnitudes", {"r": {0: path}}, tmp_path / "f.png").is_file()
-    with pytest.raises(DartsCoreError, match="no drawing for figure kind 'hessian'"):
-        draw_figure("hessian", {"r": {0: path}}, tmp_path / "h.png")
+    draw = resolve(figure_kind("magnitudes").draw)
+    assert draw({"r": {0: path}}, {"title": "t"}, tmp_path / "f.png", tmp_path / "f.pdf").is_file()
+    assert (tmp_path / "f.pdf").stat().st_size > 1000
+    for kind in FIGURE_KINDS.values():  # every kind's drawing function exists and has a caption
+        assert callable(resolve(kind.draw)) and kind.caption
+    with pytest.raises(DartsCoreError, match="unknown figure kind 'histogram'; kinds: magnitudes, accuracy_curves"):
+        figure_kind("histogram")

@@ -1,16 +1,62 @@
-"""TEMPORARY stand-in (branch `stops`) for the method declaration registry built on another branch; the
-merge replaces it. Only what darts_core.stops reads: get_method(name).arch_parameters."""
+"""Search methods as declarations: name -> MethodSpec (its implementation, settings, presets, capabilities).
+
+Torch-free (config validation at DAG time, the analysis env): a method's implementation is imported only
+by `method_class`. Adding a method is its implementation file in darts_core/search/, its declaration (a
+file here: a MethodSpec with its settings, presets and `check`) and one line in METHODS; its settings
+join darts_core.search.config.SearchConfig, its presets PRESETS.
+"""
 
 from __future__ import annotations
 
-from types import SimpleNamespace
+import importlib
 
 from darts_core.errors import DartsCoreError
+from darts_core.methods import darts, drnas, gaea, gdas, rsps
+from darts_core.methods.base import MethodSpec, Setting
 
-_NO_ARCH_PARAMETERS = ("rsps",)
+METHODS: dict[str, MethodSpec] = {
+    "darts-v1": darts.DARTS_V1,
+    "darts-v2": darts.DARTS_V2,
+    "gaea": gaea.GAEA,
+    "drnas": drnas.DRNAS,
+    "gdas": gdas.GDAS,
+    "rsps": rsps.RSPS,
+}
+# presets that set a search space rather than a method, after the methods' own
+SPACE_PRESETS: dict[str, dict] = {**darts.SPACE_PRESETS}
 
 
-def get_method(name: str) -> SimpleNamespace:
-    if name not in _NO_ARCH_PARAMETERS:
-        raise DartsCoreError(f"unknown method {name!r} (temporary stand-in: knows only {', '.join(_NO_ARCH_PARAMETERS)})")
-    return SimpleNamespace(name=name, arch_parameters=False)
+def get_method(name: str) -> MethodSpec:
+    if name not in METHODS:
+        raise DartsCoreError(f"unknown method {name!r}; choose from {', '.join(METHODS)}")
+    return METHODS[name]
+
+
+def method_class(name: str):
+    """The implementation class of a method (imports torch)."""
+    module, _, attr = get_method(name).impl.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def _unique(pairs, what: str) -> dict:
+    out: dict = {}
+    for owner, key, value in pairs:
+        if key in out and out[key][1] != value:
+            raise DartsCoreError(f"{what} {key!r} is declared twice, differently ({out[key][0]}, {owner})")
+        out.setdefault(key, (owner, value))
+    return {k: v for k, (_, v) in out.items()}
+
+
+def method_settings() -> dict[str, Setting]:
+    """Every registered method's own settings, in registry order (a name two methods share must agree)."""
+    return _unique(((m.name, k, s) for m in METHODS.values() for k, s in m.settings.items()), "setting")
+
+
+def presets() -> dict[str, dict]:
+    """All presets: the methods' (registry order), then SPACE_PRESETS."""
+    pairs = [(m.name, k, p) for m in METHODS.values() for k, p in m.presets.items()]
+    return _unique(pairs + [("SPACE_PRESETS", k, p) for k, p in SPACE_PRESETS.items()], "preset")
+
+
+__all__ = ["METHODS", "SPACE_PRESETS", "MethodSpec", "Setting", "get_method", "method_class", "method_settings",
+           "presets"]

@@ -19,8 +19,8 @@ reference implementation). A supernet is an `nn.Module` with:
 A space is a darts_core.spaces.Space registered in darts_core.spaces.SPACES; its `supernet` names a
 factory `factory(cfg, num_classes, input_shape, mixer=None) -> supernet`.
 
-Method protocol (registry.METHODS; darts.DartsV1 / DartsV2 are the references): a class with
-`make_mixer(cfg)`, `make_alpha_optimizer(params, cfg)`, a constructor
+Method protocol (the class a darts_core.methods declaration names as `impl`; darts.DartsV1 / DartsV2 are
+the references): a class with `make_mixer(cfg)`, `make_alpha_optimizer(params, cfg)`, a constructor
 `(model, criterion, w_optimizer, a_optimizer, grad_clip)` and
 `step(x_train, y_train, x_valid, y_valid, update_alphas) -> (train loss, train logits)`. The loop owns
 the weight optimiser (SGD), the learning-rate schedule, warm-up (update_alphas=False), logging,

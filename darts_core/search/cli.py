@@ -13,19 +13,22 @@ HELP = {
     "ops": "candidate ops (default: all of the space)",
     "epochs": "all epochs, warm-up included",
     "warmup_epochs": "first epochs with frozen alphas (weight lr ramps up linearly)",
-    "preset": "starting settings: darts (NB201 DARTS defaults), ex-darts (Exp.5), gaea, ex-gaea, drnas, gdas, rsps, "
-              "darts-space (official defaults of each; darts_core.search.config.PRESETS)",
     "download": "download missing CIFAR tarballs / split files (checksum-checked)",
     "hessian_every": "dominant Hessian eigenvalue every k epochs (0 = never)",
 }
 
 
 def _add_field_options(parser: argparse.ArgumentParser) -> None:
-    from darts_core.search.config import FIELDS
+    from darts_core.search.config import FIELDS, PRESETS
 
+    # the presets are the methods' declarations' (darts_core.methods), so the list is not copied here
+    helps = {**HELP, "preset": f"starting settings: {', '.join(PRESETS)} (darts: NB201 DARTS defaults; ex-darts: "
+                               "Exp.5; the others the official defaults of each; darts_core.methods)"}
     for name, field in FIELDS.items():
         flags = [f"--{name.replace('_', '-')}"] + ([f"--{name}"] if "_" in name else [])
-        kw = {"dest": name, "default": None, "help": HELP.get(name, f"default {field.default!r}")}
+        doc = field.metadata.get("doc")  # a method's own setting documents itself
+        kw = {"dest": name, "default": None,
+              "help": helps.get(name, f"{doc}; default {field.default!r}" if doc else f"default {field.default!r}")}
         if isinstance(field.default, bool):
             parser.add_argument(*flags, action=argparse.BooleanOptionalAction, **kw)
         elif name == "ops":

@@ -11,80 +11,29 @@ setting, not a code path:
   from `w_lr` to `w_lr_min` with T_max = epochs - W, i.e. the default 50-epoch schedule).
 - Exp.2 `a_wd`; Exp.4 `a_lr`; Exp.5 preset `ex-darts`; Exp.6 `ops`; Exp.7 `ex-darts` + `a_lr`/`epochs`.
 
-Other methods (Table 1/2) and their presets (the official NAS-Bench-201 defaults, cited per preset below):
-`gaea` (+ `single_level` for GAEA-ERM, `exclude_zero`), `ex-gaea`, `drnas` (`drnas_reg`), `gdas`
-(`tau_max` -> `tau_min`), `rsps` (`rsps_select_num`, `rsps_eval_batch_size`); `darts-space` is the DARTS
-search space with quark0's settings. R-DARTS regularisation for every method: `w_wd` (L2) and
-`drop_path_prob` (ScheduledDropPath, with scheduled cutout `cutout_length`/`cutout_prob`), see
-darts_core.search.regularisation. `search_split` picks the data split (darts_core.data.loaders.SPLITS);
+Other methods (Table 1/2) declare their own settings and presets in darts_core.methods (one file per
+method family, each preset citing its official defaults): `gaea` (+ `single_level` for GAEA-ERM,
+`exclude_zero`), `ex-gaea`, `drnas` (`drnas_reg`), `gdas` (`tau_max` -> `tau_min`), `rsps`
+(`rsps_select_num`, `rsps_eval_batch_size`); `darts-space` is the DARTS search space with quark0's
+settings. SearchConfig is composed from the common fields below and every registered method's own. R-DARTS
+regularisation for every method: `w_wd` (L2) and `drop_path_prob` (ScheduledDropPath, with scheduled
+cutout `cutout_length`/`cutout_prob`), see darts_core.search.regularisation. `search_split` picks the data split (darts_core.data.loaders.SPLITS);
 unset, it is `train` for single-level GAEA and `nb201` otherwise.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import math
 from dataclasses import dataclass
 
 from darts_core.data import DATASETS
 from darts_core.errors import DartsCoreError
-from darts_core.search.registry import METHODS
+from darts_core.methods import METHODS, get_method, method_settings, presets
+from darts_core.methods.base import as_bool as _bool, as_choice as _choice, as_float as _float, as_int as _int
 from darts_core.spaces import ALIASES as SPACE_ALIASES
 from darts_core.spaces import SPACES, get_space
 
-PRESETS: dict[str, dict] = {
-    "darts": {},  # the defaults below
-    # EX-DARTS (Exp.5): chaoji90/SP-DARTS AutoDL-Projects_sp/setup/exchange/DARTS.config (LR = eta_min =
-    # 0.0003, batch_size 256, decay 5e-4, nesterov, 50 epochs) and DARTS-V1.sh (--arch_learning_rate 0.025
-    # --arch_weight_decay 0.001).
-    "ex-darts": {"w_lr": 0.0003, "w_lr_min": 0.0003, "w_lr_schedule": "constant", "a_lr": 0.025, "batch_size": 256},
-    # GAEA (liamcli/gaea_release): configs/cnn/mode/search_nasbench201.yaml (batch 64, lr 0.025 -> 0.001
-    # cosine, momentum 0.9, wd 3e-4, grad_clip 5, init_channels 24, layers 5), search_method/edarts/
-    # method_edarts_space_nasbench201.yaml (arch_learning_rate 0.1, arch_weight_decay 0 = entropic
-    # regulariser, exclude_zero false), config.yaml (track_running_stats true, scheduler_epochs 50);
-    # train_utils.setup_optimizer: SGD without Nesterov. The release runs run.epochs=25 of that 50-epoch
-    # cosine; our schedule spans `epochs`, so the preset runs the full 50 (the paper's standard-201).
-    "gaea": {"method": "gaea", "epochs": 50, "batch_size": 64, "channels": 24, "num_cells": 5, "w_lr": 0.025,
-             "w_lr_min": 0.001, "w_momentum": 0.9, "w_nesterov": False, "w_wd": 0.0003, "grad_clip": 5.0,
-             "a_lr": 0.1, "a_wd": 0.0, "track_running_stats": True},
-    # EX-GAEA (Zhang & Ding Table 2): GAEA with its two default learning-rate schemes exchanged, as
-    # EX-DARTS exchanges DARTS's: weights get the architecture's constant 0.1, the architecture (EG) the
-    # weights' 0.025. The paper publishes no EX-GAEA settings; this is the literal exchange.
-    "ex-gaea": {"method": "gaea", "epochs": 50, "batch_size": 64, "channels": 24, "num_cells": 5, "w_lr": 0.1,
-                "w_lr_min": 0.1, "w_lr_schedule": "constant", "w_momentum": 0.9, "w_nesterov": False,
-                "w_wd": 0.0003, "grad_clip": 5.0, "a_lr": 0.025, "a_wd": 0.0, "track_running_stats": True},
-    # DrNAS (xiangning-chen/DrNAS 201-space/train_search.py defaults): 100 epochs, batch 64, lr 0.025 ->
-    # 0.001 cosine, momentum 0.9 (no Nesterov), wd 3e-4, grad_clip 5, C=16, N=5, arch Adam 3e-4 (0.5, 0.999),
-    # reg_type l2 with reg_scale 1e-3 (= Adam weight decay), train_portion 0.5 (first/second half of the
-    # training set), TinyNetwork(track_running_stats=True).
-    "drnas": {"method": "drnas", "epochs": 100, "batch_size": 64, "channels": 16, "num_cells": 5, "w_lr": 0.025,
-              "w_lr_min": 0.001, "w_momentum": 0.9, "w_nesterov": False, "w_wd": 0.0003, "grad_clip": 5.0,
-              "a_lr": 0.0003, "a_betas": (0.5, 0.999), "a_wd": 0.001, "drnas_reg": "l2",
-              "track_running_stats": True, "search_split": "darts"},
-    # GDAS (D-X-Y/AutoDL-Projects configs/nas-benchmark/algos/GDAS.config: cos 0.025 -> 0.001, 250 epochs,
-    # SGD decay 5e-4, momentum 0.9, nesterov, batch 64; scripts-search/NAS-Bench-201-algos/GDAS.sh:
-    # C=16, N=5, --tau_max 10 --tau_min 0.1, --arch_learning_rate 0.0003 --arch_weight_decay 0.001).
-    "gdas": {"method": "gdas", "epochs": 250, "batch_size": 64, "channels": 16, "num_cells": 5, "w_lr": 0.025,
-             "w_lr_min": 0.001, "w_momentum": 0.9, "w_nesterov": True, "w_wd": 0.0005, "grad_clip": 5.0,
-             "a_lr": 0.0003, "a_betas": (0.5, 0.999), "a_wd": 0.001, "tau_max": 10.0, "tau_min": 0.1},
-    # RSPS (AutoDL-Projects configs/nas-benchmark/algos/RANDOM.config: cos 0.025 -> 0.001, 250 epochs, decay
-    # 5e-4, nesterov, batch 64, test_batch_size 512; RANDOM-NAS.sh: --select_num 100, C=16, N=5).
-    "rsps": {"method": "rsps", "epochs": 250, "batch_size": 64, "channels": 16, "num_cells": 5, "w_lr": 0.025,
-             "w_lr_min": 0.001, "w_momentum": 0.9, "w_nesterov": True, "w_wd": 0.0005, "grad_clip": 5.0,
-             "rsps_select_num": 100, "rsps_eval_batch_size": 512},
-    # DARTS space (quark0/darts cnn/train_search.py; RobustDARTS src/search/args.py agrees): 50 epochs, batch
-    # 64, lr 0.025 -> 0.001, momentum 0.9 without Nesterov, wd 3e-4, grad_clip 5, C=16, 8 layers, arch Adam
-    # 3e-4 (0.5, 0.999) wd 1e-3, train_portion 0.5 (first 25k / last 25k of the CIFAR-10 training set).
-    # The loop is quark0's (`loop: quark0`): alpha step before the weight step, the clip on the weights only
-    # (its alphas are not module parameters), the learning rate set once per epoch after
-    # `scheduler.step()` (epoch e runs at the cosine's step e + 1).
-    "darts-space": {"space": "darts", "loop": "quark0", "epochs": 50, "batch_size": 64, "channels": 16, "num_cells": 8, "w_lr": 0.025,
-                    "w_lr_min": 0.001, "w_momentum": 0.9, "w_nesterov": False, "w_wd": 0.0003, "grad_clip": 5.0,
-                    "a_lr": 0.0003, "a_betas": (0.5, 0.999), "a_wd": 0.001, "search_split": "darts"},
-}
-DRNAS_REGS = ("l2", "kl")
-# methods that need a supernet with a one-op forward (NB201Supernet.forward_hard)
-HARD_METHODS = ("gdas", "rsps")
+PRESETS: dict[str, dict] = presets()  # every method's (darts_core.methods), then the space presets
 SCHEDULES = ("cosine", "constant")
 # whose training loop DARTS-V1/V2 follow: xautodl (NAS-Bench-201 scripts) or quark0 (DARTS space), see
 # darts_core.search.darts and .schedule
@@ -94,7 +43,9 @@ HESSIAN_METHODS = ("exact", "lanczos")
 
 
 @dataclass(frozen=True)
-class SearchConfig:
+class _CommonSettings:
+    """The fields every search has; SearchConfig adds the methods' own (before METHOD_FIELDS_BEFORE)."""
+
     space: str = "nb201"
     dataset: str = "cifar10"
     data_dir: str = "data"
@@ -126,55 +77,39 @@ class SearchConfig:
     hessian_every: int = 0  # dominant Hessian eigenvalue every k epochs (0 = never)
     hessian_method: str = "exact"
     search_split: str | None = None  # nb201 | darts | train (darts_core.data.loaders.SPLITS); None: see above
-    exclude_zero: bool = False  # drop `none` from the ops (GAEA search.exclude_zero)
-    single_level: bool = False  # GAEA-ERM: architecture steps on training batches (gaea search.single_level)
-    drnas_reg: str = "l2"  # DrNAS reg_type: l2 (Adam weight decay a_wd) or kl (a_wd * KL(Dir(beta) || Dir(1)))
-    drnas_progressive: bool = False  # DrNAS train_search_progressive.py (not implemented)
-    tau_max: float = 10.0  # GDAS Gumbel temperature, linear tau_max -> tau_min over the epochs
-    tau_min: float = 0.1
-    rsps_select_num: int = 100  # RSPS: architectures sampled and scored per pick (RANDOM-NAS.sh --select_num)
-    rsps_eval_batch_size: int = 512  # RSPS: validation images per scored architecture (test_batch_size)
     drop_path_prob: float = 0.0  # R-DARTS ScheduledDropPath p (p * epoch / (epochs - 1)); 0 = off
     cutout_length: int = 16  # scheduled cutout, on only with drop path (RobustDARTS); 0 = off
     cutout_prob: float = 1.0
     preset: str = "darts"
 
-    def to_dict(self) -> dict:
-        return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()}
+
+# the methods' fields go between search_split and drop_path_prob, so to_dict() keeps the key order of the
+# run.json files and checkpoints written before SearchConfig was composed
+METHOD_FIELDS_BEFORE = "drop_path_prob"
 
 
+def _to_dict(self) -> dict:
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in dataclasses.asdict(self).items()}
+
+
+def compose_search_config() -> type:
+    """One frozen dataclass: the common fields and every registered method's own (darts_core.methods)."""
+    own = [(name, s.annotation, dataclasses.field(default=s.default, metadata={"doc": s.doc}))
+           for name, s in method_settings().items()]
+    common = [(f.name, f.type, dataclasses.field(default=f.default, metadata=f.metadata))
+              for f in dataclasses.fields(_CommonSettings)]
+    clash = sorted({n for n, _, _ in own} & {n for n, _, _ in common})
+    if clash:
+        raise DartsCoreError(f"method setting {clash[0]!r} is a common search setting")
+    at = [n for n, _, _ in common].index(METHOD_FIELDS_BEFORE)
+    cls = dataclasses.make_dataclass("SearchConfig", common[:at] + own + common[at:], frozen=True,
+                                     namespace={"to_dict": _to_dict, "__doc__": "Settings of one search."})
+    cls.__module__ = __name__  # pickles and prints as darts_core.search.config.SearchConfig
+    return cls
+
+
+SearchConfig = compose_search_config()
 FIELDS = {f.name: f for f in dataclasses.fields(SearchConfig)}
-
-
-def _int(key, v, low=None):
-    if isinstance(v, bool) or not (isinstance(v, int) or (isinstance(v, float) and v.is_integer())):
-        raise DartsCoreError(f"{key} must be an integer, got {v!r}")
-    v = int(v)
-    if low is not None and v < low:
-        raise DartsCoreError(f"{key} must be >= {low}, got {v}")
-    return v
-
-
-def _float(key, v, low=0.0, strict=False, high=None):
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v):
-        raise DartsCoreError(f"{key} must be a finite number, got {v!r}")
-    if (v <= low) if strict else (v < low):
-        raise DartsCoreError(f"{key} must be {'>' if strict else '>='} {low}, got {v}")
-    if high is not None and v >= high:
-        raise DartsCoreError(f"{key} must be < {high}, got {v}")
-    return float(v)
-
-
-def _bool(key, v):
-    if not isinstance(v, bool):
-        raise DartsCoreError(f"{key} must be true or false, got {v!r}")
-    return v
-
-
-def _choice(key, v, choices):
-    if v not in choices:
-        raise DartsCoreError(f"{key} {v!r} is not one of {', '.join(map(str, choices))}")
-    return v
 
 
 def resolve_config(mapping: dict) -> SearchConfig:
@@ -239,43 +174,23 @@ def resolve_config(mapping: dict) -> SearchConfig:
 
 
 def _method_settings(v: dict) -> None:
-    """Validate (in place) the settings of the other methods and the R-DARTS options."""
+    """Validate (in place) every method's own settings (darts_core.methods), the split and R-DARTS options."""
     from darts_core.data.loaders import SPLITS
-    from darts_core.search.registry import NO_ARCH_PARAMETERS
 
     method = v["method"]
-    for key in ("exclude_zero", "single_level", "drnas_progressive"):
-        v[key] = _bool(key, v[key])
-    if v["exclude_zero"]:
-        v["ops"] = tuple(op for op in v["ops"] if op != "none")
-        if len(v["ops"]) < 2:
-            raise DartsCoreError("exclude_zero leaves fewer than 2 ops")
-    if v["single_level"] and method != "gaea":
-        raise DartsCoreError(f"single_level (ERM) is a GAEA option; method is {method!r}")
-    split = v["search_split"]
-    if split is None:
-        split = "train" if v["single_level"] else "nb201"
+    for spec in METHODS.values():  # each its own fields, whatever the method (GAEA may set search_split)
+        spec.check(v)
+    split = "nb201" if v["search_split"] is None else v["search_split"]
     v["search_split"] = _choice("search_split", split, SPLITS)
-    v["drnas_reg"] = _choice("drnas_reg", v["drnas_reg"], DRNAS_REGS)
-    if v["drnas_progressive"]:
-        raise DartsCoreError("drnas_progressive: DrNAS's progressive variant (train_search_progressive.py: partial "
-                             "channels 4 -> 2, pruning to the top ops between two stages) is not implemented; "
-                             "the plain 201-space/train_search.py variant is (drnas_progressive: false)")
-    v["tau_min"] = _float("tau_min", v["tau_min"], strict=True)
-    v["tau_max"] = _float("tau_max", v["tau_max"], strict=True)
-    if v["tau_max"] < v["tau_min"]:
-        raise DartsCoreError(f"tau_max ({v['tau_max']}) must be >= tau_min ({v['tau_min']})")
-    v["rsps_select_num"] = _int("rsps_select_num", v["rsps_select_num"], 1)
-    v["rsps_eval_batch_size"] = _int("rsps_eval_batch_size", v["rsps_eval_batch_size"], 1)
     v["drop_path_prob"] = _float("drop_path_prob", v["drop_path_prob"], high=1.0)
     v["cutout_length"] = _int("cutout_length", v["cutout_length"], 0)
     v["cutout_prob"] = _float("cutout_prob", v["cutout_prob"])
     if v["cutout_prob"] > 1:
         raise DartsCoreError(f"cutout_prob must be <= 1, got {v['cutout_prob']}")
-    if method in HARD_METHODS and not get_space(v["space"]).hard_forward:
+    if get_method(method).hard_forward and not get_space(v["space"]).hard_forward:
         raise DartsCoreError(f"method {method} needs a one-op-per-edge forward, which only the nb201 supernet has "
                              f"(space {v['space']!r})")
-    if method in NO_ARCH_PARAMETERS:
+    if not get_method(method).arch_parameters:
         if v["hessian_every"]:
             raise DartsCoreError(f"hessian_every: {method} has no architecture parameters (no Hessian to compute)")
         from darts_core.stops.criteria import needs_arch_parameters

@@ -19,11 +19,11 @@ from torch import nn
 from darts_core.checkpoint import load_checkpoint, save_checkpoint
 from darts_core.data.loaders import search_loaders
 from darts_core.errors import DartsCoreError
+from darts_core.methods import get_method, method_class
 from darts_core.runlog import RUN_INFO, write_json
 from darts_core.search import regularisation
 from darts_core.search.progress import Progress
 from darts_core.search.record import RunRecord, run_info
-from darts_core.search.registry import NO_ARCH_PARAMETERS, method_class
 from darts_core.search.schedule import set_lr, weight_lr
 from darts_core.search.state import CHECKPOINT, checkpoint_state, restore
 from darts_core.spaces import get_space
@@ -171,7 +171,7 @@ def run_search(cfg, out_dir, on_epoch_end=None) -> Path:
         if hasattr(method, "end_epoch"):  # e.g. RSPS picks its architecture on validation batches
             method.end_epoch(epoch, valid, device)
         metrics = {"train_loss": train_loss, "train_acc": train_acc, "valid_loss": v_loss, "valid_acc": v_acc,
-                   "weight_lr": weight_lr(cfg, epoch, 0.0), "alpha_lr": 0.0 if frozen or cfg.method in NO_ARCH_PARAMETERS else cfg.a_lr,
+                   "weight_lr": weight_lr(cfg, epoch, 0.0), "alpha_lr": 0.0 if frozen or not get_method(cfg.method).arch_parameters else cfg.a_lr,
                    "seconds": time.time() - tic}
         record.add(epoch + 1, model.alpha_log(epoch + 1), model.genotype(), metrics)
         record.stop = _stop_reason(calls, epoch + 1, record)

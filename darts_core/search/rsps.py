@@ -18,7 +18,8 @@ the uniform sampling distribution 1/K. So genotypes.csv = argmax of the logged w
 sc_k (skip-connects of the picked architecture) are meaningful; magnitudes are then op shares of the
 picked cell, and the criteria built on architecture-parameter dynamics (SS-peak/SS-residual, DARTS+ rt_k,
 DARTS-ES) do not apply: darts_core.stops.criteria reports them as not applicable for RSPS runs
-(registry.NO_ARCH_PARAMETERS), and the config refuses them as online stops.
+(its declaration darts_core.methods.rsps: arch_parameters False), and the config refuses them as online
+stops.
 """
 
 from __future__ import annotations

@@ -14,6 +14,9 @@ from darts_core.search.schedule import weight_lr
 CHECKPOINT = "checkpoint.pt"
 # settings that may change between a run and its resumption (they do not change the result)
 NOT_SCIENTIFIC = frozenset({"data_dir", "device", "workers", "download"})
+# settings SearchConfig no longer has, with the one value they could hold: a checkpoint written before
+# their removal still resumes
+RETIRED = {"drnas_progressive": False}
 
 
 def checkpoint_state(epoch: int, cfg, model, w_optimizer, a_optimizer, record) -> dict:
@@ -32,6 +35,7 @@ def checkpoint_state(epoch: int, cfg, model, w_optimizer, a_optimizer, record) -
 
 def check_same_config(saved: dict, cfg, path) -> None:
     now = cfg.to_dict()
+    saved = {k: v for k, v in saved.items() if not (k in RETIRED and k not in now and v == RETIRED[k])}
     for key in sorted(set(saved) | set(now)):
         if key not in NOT_SCIENTIFIC and saved.get(key) != now.get(key):
             raise DartsCoreError(

@@ -1,9 +1,7 @@
-"""Subcommands `magnitudes`, `stops`, `import-log` (registered by darts_core.cli).
+"""Subcommands `magnitudes`, `stops` (registered by darts_core.cli; `import-log` is darts_core.importers.cli).
 
     python -m darts_core magnitudes RUN_DIR [--out PATH]           # Eq. 11 curves -> RUN_DIR/magnitudes.csv
     python -m darts_core stops RUN_DIR [--criteria C ...] [--table T] [--out PATH]   # -> RUN_DIR/stops.csv
-    python -m darts_core import-log darts-pt    LOG.txt RUN_DIR
-    python -m darts_core import-log robustdarts RUN_DIR_OR_LOG RUN_DIR [--task N] [--eigenvalues CSV]
 
 `--table`: the compact NAS-Bench-201 table (.parquet from `benchmark-table`) or a directory with the public
 CSV extracts (built in memory); adds the accuracy columns to the stops table.
@@ -17,8 +15,7 @@ import pandas as pd
 
 from darts_core import runlog
 from darts_core.errors import DartsCoreError
-
-MAGNITUDES = "magnitudes.csv"
+from darts_core.layout import MAGNITUDES
 
 
 def register(subparsers) -> None:
@@ -37,15 +34,6 @@ def register(subparsers) -> None:
     s.add_argument("--table", help="NB201 table (.parquet) or directory of the CSV extracts: add accuracies")
     s.add_argument("--out", help="output CSV (default RUN_DIR/stops.csv)")
     s.set_defaults(func=run_stops)
-
-    i = subparsers.add_parser("import-log", help="turn a real search log into run products",
-                              description="Formats: darts-pt (DARTS-PT log.txt), robustdarts (RobustDARTS run directory).")
-    i.add_argument("format", metavar="FORMAT", help="darts-pt | robustdarts")
-    i.add_argument("source", metavar="SOURCE")
-    i.add_argument("run_dir", metavar="RUN_DIR")
-    i.add_argument("--task", type=int, help="robustdarts: task id N of log_N.txt (= seed)")
-    i.add_argument("--eigenvalues", help="robustdarts: DERIVED/dominant_eigenvalues.csv (default: searched upwards)")
-    i.set_defaults(func=run_import)
 
 
 def _print_wide(mags: pd.DataFrame) -> None:
@@ -96,17 +84,4 @@ def run_stops(args) -> int:
         for crit, note in zip(stops["criterion"], stops["note"]):
             print(f"{crit}: {note}")
     print(f"# wrote {out}")
-    return 0
-
-
-def run_import(args) -> int:
-    from darts_core.importers import import_log
-
-    if Path(args.run_dir).resolve() == Path(args.source).resolve():
-        raise DartsCoreError("import-log: RUN_DIR must differ from SOURCE")
-    info = import_log(args.format, args.source, args.run_dir, task=args.task, eigenvalues=args.eigenvalues)
-    imp = info["import"]
-    print(f"imported {imp['format']} log {imp['source']} -> {args.run_dir}")
-    print(f"files: {', '.join(imp['files'])}; space {info['config']['space']}; epochs done {info['epochs_done']}")
-    print(f"epoch convention: {imp['epoch_convention']}")
     return 0

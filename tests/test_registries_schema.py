@@ -1,0 +1,74 @@
+"""The names workflow/schemas/config.schema.yaml lists by hand equal the registries' (methods, presets,
+spaces), its choice lists equal the search core's, and every SearchConfig field a run may set is a
+property the schema allows. Needs no torch (the registries are read without it)."""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import pytest
+import yaml
+
+from darts_core.data import DATASETS
+from darts_core.methods import METHODS, drnas
+from darts_core.search import config
+from darts_core.spaces import SPACES
+
+SCHEMA = Path(__file__).resolve().parents[1] / "workflow" / "schemas" / "config.schema.yaml"
+# fields of SearchConfig the workflow sets for every search (common.smk search_config), not a run
+SET_BY_WORKFLOW = {"dataset", "seed", "data_dir", "download", "device", "workers"}
+
+
+@pytest.fixture(scope="module")
+def defs() -> dict:
+    return yaml.safe_load(SCHEMA.read_text())["$defs"]
+
+
+@pytest.fixture(scope="module")
+def schema() -> dict:
+    return yaml.safe_load(SCHEMA.read_text())
+
+
+def test_methods(defs):
+    assert defs["method"]["enum"] == list(METHODS)
+
+
+def test_presets(defs):
+    assert defs["search_settings"]["properties"]["preset"]["enum"] == list(config.PRESETS)
+
+
+def test_spaces(schema, defs):
+    spaces = {"nb201", "darts", "s1", "s2", "s3", "s4"}
+    assert set(SPACES) == spaces
+    assert set(defs["experiment"]["properties"]["space"]["enum"]) == spaces
+    assert set(schema["properties"]["stop_criteria"]["propertyNames"]["enum"]) == spaces
+    minutes = schema["properties"]["compute"]["properties"]["minutes_per_epoch"]["propertyNames"]["anyOf"]
+    assert minutes[0] == {"$ref": "#/$defs/method"} and set(minutes[1]["enum"]) == spaces | {"default"}
+    # the search core also takes darts-s1..darts-s4 for s1..s4 (the schema only the short names)
+    assert config.SPACE_ALIASES == {f"darts-s{k}": f"s{k}" for k in range(1, 5)}
+    for alias, space in config.SPACE_ALIASES.items():
+        assert config.resolve_config({"space": alias, "preset": "darts-space"}).space == space
+
+
+def test_choice_lists(defs):
+    from darts_core.data.loaders import SPLITS
+
+    props = defs["search_settings"]["properties"]
+    assert props["w_lr_schedule"]["enum"] == list(config.SCHEDULES)
+    assert props["loop"]["enum"] == list(config.LOOPS)
+    assert props["hessian_method"]["enum"] == list(config.HESSIAN_METHODS)
+    assert set(props["search_split"]["enum"]) == set(SPLITS)
+    assert props["drnas_reg"]["enum"] == list(drnas.REGS)
+    assert set(defs["experiment"]["properties"]["datasets"]["items"]["enum"]) == set(DATASETS)
+
+
+def test_every_run_setting_is_a_schema_property(defs):
+    """A run's keys: the search settings (experiment- or run-level), `method` (run) and `space`
+    (experiment); together exactly the SearchConfig fields the workflow does not set itself."""
+    fields = {f.name for f in dataclasses.fields(config.SearchConfig)}
+    allowed = set(defs["search_settings"]["properties"]) | {"method", "space"}
+    assert "method" in defs["run"]["properties"] and "space" in defs["experiment"]["properties"]
+    assert fields - SET_BY_WORKFLOW == allowed
+    for spec in METHODS.values():  # in particular each method's own settings
+        assert set(spec.settings) <= set(defs["search_settings"]["properties"]), spec.name
