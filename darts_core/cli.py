@@ -38,3 +38,6 @@ def main(argv: list[str] | None = None) -> int:
     except DartsCoreError as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # output piped into `head`: not an error of ours
+        sys.stderr.close()
+        return 0

@@ -1,6 +1,7 @@
-"""The names workflow/schemas/config.schema.yaml lists by hand equal the registries' (methods, presets,
-spaces), its choice lists equal the search core's, and every SearchConfig field a run may set is a
-property the schema allows. Needs no torch (the registries are read without it)."""
+"""The schema (workflow/schemas/config.schema.yaml) takes the names of methods, spaces, presets and figure
+kinds from the registries (`x-registry`, filled in by darts_core.study.config), its other choice lists
+equal the search core's, and every SearchConfig field a run may set is a property the schema allows.
+Needs no torch (the registries are read without it)."""
 
 from __future__ import annotations
 
@@ -21,13 +22,23 @@ SET_BY_WORKFLOW = {"dataset", "seed", "data_dir", "download", "device", "workers
 
 
 @pytest.fixture(scope="module")
-def defs() -> dict:
-    return yaml.safe_load(SCHEMA.read_text())["$defs"]
+def schema() -> dict:
+    """The schema as darts_core.study checks a config with it: the registries' names filled in."""
+    from darts_core.study.config import _schema
+
+    return _schema(SCHEMA)
 
 
 @pytest.fixture(scope="module")
-def schema() -> dict:
-    return yaml.safe_load(SCHEMA.read_text())
+def defs(schema) -> dict:
+    return schema["$defs"]
+
+
+def test_the_file_lists_no_registry_names_by_hand():
+    text = SCHEMA.read_text()
+    for names in ([*METHODS], [*SPACES], [*config.PRESETS]):
+        assert f"enum: [{', '.join(names)}]" not in text
+    assert text.count("x-registry:") == 4  # method, space, preset, figure kind
 
 
 def test_methods(defs):
@@ -38,13 +49,26 @@ def test_presets(defs):
     assert defs["search_settings"]["properties"]["preset"]["enum"] == list(config.PRESETS)
 
 
+def test_a_registered_method_is_a_valid_config_name(monkeypatch):
+    """Adding a method is its declaration and one registry line: the schema then accepts its name."""
+    from darts_core.methods import darts as darts_methods
+    from darts_core.study.config import _schema, check_schema, read_configs
+
+    monkeypatch.setitem(METHODS, "toy", darts_methods.DARTS_V1)
+    cfg = read_configs()
+    cfg["experiments"]["table1"]["runs"]["darts-v1"]["method"] = "toy"
+    check_schema(cfg)
+    assert "toy" in _schema(SCHEMA)["$defs"]["method"]["enum"]
+
+
 def test_spaces(schema, defs):
     spaces = {"nb201", "darts", "s1", "s2", "s3", "s4"}
     assert set(SPACES) == spaces
-    assert set(defs["experiment"]["properties"]["space"]["enum"]) == spaces
-    assert set(schema["properties"]["stop_criteria"]["propertyNames"]["enum"]) == spaces
+    assert set(defs["space"]["enum"]) == spaces
+    assert defs["experiment"]["properties"]["space"]["$ref"] == "#/$defs/space"
+    assert schema["properties"]["stop_criteria"]["propertyNames"] == {"$ref": "#/$defs/space"}
     minutes = schema["properties"]["compute"]["properties"]["minutes_per_epoch"]["propertyNames"]["anyOf"]
-    assert minutes[0] == {"$ref": "#/$defs/method"} and set(minutes[1]["enum"]) == spaces | {"default"}
+    assert minutes == [{"$ref": "#/$defs/method"}, {"$ref": "#/$defs/space"}, {"const": "default"}]
     # the search core also takes darts-s1..darts-s4 for s1..s4 (the schema only the short names)
     assert config.SPACE_ALIASES == {f"darts-s{k}": f"s{k}" for k in range(1, 5)}
     for alias, space in config.SPACE_ALIASES.items():
@@ -72,3 +96,12 @@ def test_every_run_setting_is_a_schema_property(defs):
     assert fields - SET_BY_WORKFLOW == allowed
     for spec in METHODS.values():  # in particular each method's own settings
         assert set(spec.settings) <= set(defs["search_settings"]["properties"]), spec.name
+
+
+def test_figure_kinds(schema):
+    """The kinds a config figure may name: the per-run kinds of darts_core.report.kinds (Fig. 6(a) is drawn
+    from the benchmark table whenever there is one, without a config entry)."""
+    from darts_core.report.kinds import FIGURE_KINDS
+
+    kinds = schema["$defs"]["figure"]["properties"]["kind"]["enum"]
+    assert kinds == [name for name, kind in FIGURE_KINDS.items() if kind.per_run]

@@ -51,14 +51,38 @@ def read_configs(paths: Sequence[str | Path] = (), *, replace: bool = False, bas
     return config
 
 
+def registry_names() -> dict[str, list[str]]:
+    """The names a config may use, by registry (the schema's `x-registry` keys)."""
+    from darts_core.methods import METHODS
+    from darts_core.report.kinds import FIGURE_KINDS
+    from darts_core.search.config import PRESETS
+    from darts_core.spaces import SPACES
+
+    return {"methods": list(METHODS), "spaces": list(SPACES), "presets": list(PRESETS),
+            "figure_kinds": [name for name, kind in FIGURE_KINDS.items() if kind.per_run]}
+
+
+def with_registries(node, names: dict[str, list[str]]):
+    """The schema with an `enum` of the registry's names beside every `x-registry` key, so a new method,
+    space, preset or figure kind needs no schema edit (Snakemake's own `validate` checks the type only)."""
+    if isinstance(node, dict):
+        out = {k: with_registries(v, names) for k, v in node.items()}
+        if "x-registry" in node:
+            out["enum"] = names[node["x-registry"]]
+        return out
+    if isinstance(node, list):
+        return [with_registries(v, names) for v in node]
+    return node
+
+
 def _schema(schema_path: str | Path) -> dict:
     with open(schema_path) as fh:
-        return yaml.safe_load(fh)
+        return with_registries(yaml.safe_load(fh), registry_names())
 
 
 def check_schema(config: dict, schema_path: str | Path = SCHEMA) -> dict:
-    """The JSON schema with a one-line error that names the key (Snakemake's `validate` prints jsonschema's
-    many-line report)."""
+    """The JSON schema, with the registries' names, and a one-line error that names the key (Snakemake's
+    `validate` prints jsonschema's many-line report)."""
     import jsonschema
 
     schema = _schema(schema_path)
