@@ -17,9 +17,9 @@ import numpy as np
 import pandas as pd
 
 from darts_core.errors import DartsCoreError
+from darts_core.layout import HESSIAN, LOOKUP
 from darts_core.report.figures import (COLUMN_WIDTH_IN, METRIC_LABELS, OP_COLORS, OP_LABELS, PANEL_HEIGHT_IN,
                                        RUN_COLORS, STYLE, finish, plt)
-from darts_core.runlog import HESSIAN
 
 NB201_OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 
@@ -78,7 +78,7 @@ def read_hessian_panels(panels: Mapping[str, Mapping[int, str | os.PathLike]]) -
             if not h.is_file():
                 raise DartsCoreError(f"Hessian figure: {h} does not exist (search the run with hessian_every)")
             eig.append(pd.read_csv(h).assign(run=run, seed=int(seed)))
-            lk = Path(run_dir) / "lookup.csv"
+            lk = Path(run_dir) / LOOKUP
             if lk.is_file():
                 acc.append(pd.read_csv(lk).assign(run=run, seed=int(seed)))
     if not eig:

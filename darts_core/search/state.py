@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from darts_core.checkpoint import rng_state, set_rng_state
 from darts_core.errors import DartsCoreError
+from darts_core.layout import CHECKPOINT  # noqa: F401  (re-exported)
 from darts_core.search.schedule import weight_lr
 
-CHECKPOINT = "checkpoint.pt"
 # settings that may change between a run and its resumption (they do not change the result)
 NOT_SCIENTIFIC = frozenset({"data_dir", "device", "workers", "download"})
 # settings SearchConfig no longer has, with the one value they could hold: a checkpoint written before

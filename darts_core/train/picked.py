@@ -83,7 +83,7 @@ def retrain_summary(results: Sequence[str | os.PathLike], names: Mapping, criter
     rows = []
     for path in map(Path, results):
         res = json.loads(path.read_text())
-        picked = json.loads((path.parents[2] / "genotype.json").read_text())
+        picked = json.loads((path.parents[2] / layout.GENOTYPE_FILE).read_text())
         rows.append({
             "experiment": names["experiment"],
             "run": names["run"],

@@ -22,11 +22,11 @@ from torch import nn
 
 from darts_core.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
 from darts_core.errors import DartsCoreError
+from darts_core.layout import CHECKPOINT, RETRAIN_METRICS as METRICS, RETRAIN_RESULTS as RESULTS
 from darts_core.runlog import finite_or_error, write_json, write_table
 from darts_core.train.augment import cutout
 from darts_core.train.protocols import TrainConfig
 
-CHECKPOINT, METRICS, RESULTS = "checkpoint.pt", "metrics.csv", "results.json"
 METRIC_COLUMNS = ("epoch", "lr", "drop_path_prob", "train_loss", "train_top1", "test_loss", "test_top1", "test_top5", "seconds")
 
 
