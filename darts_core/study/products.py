@@ -108,10 +108,10 @@ def table_runs(config: dict, table: str) -> dict:
     """{run: {seed: stop_lookup.csv}} of the runs a table's rows name (first dataset of the experiment)."""
     spec = config["tables"][table]
     exp = config["experiments"][spec["experiment"]]
-    wanted = set()
-    for row in spec["rows"]:
+    wanted: dict[str, None] = {}  # in row order: a set's order changes between processes, and Snakemake
+    for row in spec["rows"]:  # would take the reordered params for changed ones and rerun the table
         runs = row.get("run", [])
-        wanted.update([runs] if isinstance(runs, str) else runs)
+        wanted.update(dict.fromkeys([runs] if isinstance(runs, str) else runs))
     out = {run: {} for run in wanted}
     for row in study_runs(config, [spec["experiment"]]):
         if row["run"] in wanted and row["dataset"] == exp["datasets"][0] and row["dir"]:
