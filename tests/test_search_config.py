@@ -81,18 +81,22 @@ def xautodl_optimizers():
     return module
 
 
-def test_cosine_schedule_matches_xautodl_scheduler_with_warmup():
-    """Against xautodl's own CosineAnnealingLR as DARTS-V1.py drives it (update(epoch, 0), update(None, it))."""
+@pytest.mark.parametrize("warm", [0, 10, 20, 30, 100])
+def test_cosine_schedule_matches_xautodl_scheduler_with_warmup(warm):
+    """Against xautodl's own CosineAnnealingLR built as `get_optim_scheduler` builds it from the authors'
+    SP-DARTS setup/warmup/DARTS.config{W} (`epochs 50`, `warmup W`, T_max = epochs = 50) and driven as
+    DARTS-V1.py drives it for its epochs + warmup epochs (update(epoch, 0), then update(None, it))."""
     optim = xautodl_optimizers()
-    for warm in (0, 10):
-        cfg = resolve_config({"epochs": 50 + warm, "warmup_epochs": warm})
-        sgd = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.025)
-        sched = optim.CosineAnnealingLR(sgd, warm, 50 + warm, 50, 0.001)  # T_max = config.epochs = 50
-        for epoch in range(0, 50 + warm, 3):
-            sched.update(epoch, 0.0)
-            for frac in (0.0, 0.4):
-                sched.update(None, frac)
-                assert weight_lr(cfg, epoch, frac) == pytest.approx(sched.get_lr()[0], rel=1e-12, abs=1e-15)
+    cfg = resolve_config({"epochs": 50 + warm, "warmup_epochs": warm})
+    sgd = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.025)
+    sched = optim.CosineAnnealingLR(sgd, warm, 50, 50, 0.001)
+    for epoch in range(50 + warm):
+        sched.update(epoch, 0.0)
+        for frac in (0.0, 0.4):
+            sched.update(None, frac)
+            assert weight_lr(cfg, epoch, frac) == pytest.approx(sched.get_lr()[0], rel=1e-12, abs=1e-15), epoch
+    if warm:  # the authors' scheduler stops its cosine at absolute epoch 50: the rest runs at eta_min
+        assert [weight_lr(cfg, e) for e in range(50, 50 + warm)] == [0.001] * warm
     cfg = resolve_config({})
     assert weight_lr(cfg, 25) == pytest.approx(0.001 + 0.024 * (1 + math.cos(math.pi / 2)) / 2)
 

@@ -104,7 +104,7 @@ def test_study_json_settings_sources_and_learning_rates(paper_searches):
 
     warm = by_run(paper_searches, "exp1_warmup", "warmup10")
     assert warm["a_lr"][:10] == [0.0] * 10 and warm["a_lr"][10:] == [0.0003] * 50  # alphas frozen
-    assert warm["w_lr"][0] == 0.0 and warm["w_lr"][10] == 0.025
+    assert warm["w_lr"][0] == 0.0 and warm["w_lr"][10] == 0.025 and warm["w_lr"][50:] == [0.001] * 10
     assert warm["source"]["warmup_epochs"] == "run"
 
     table3 = by_run(paper_searches, "table3", "w_lr0.009")
@@ -145,3 +145,35 @@ def test_read_configs_merges_like_snakemake(tmp_path):
     plan = planned_searches(load_study(config).config)
     assert {p["run"] for p in plan if p["seed"] == 7} == set(config["experiments"]["table1"]["runs"])
     assert all(p["settings"]["device"] == "cpu" for p in plan)
+
+
+def test_study_json_warmup_learning_rates_are_xautodls(paper_searches):
+    """Exp.1 and Exp.3 as the authors ran them: xautodl's CosineAnnealingLR built from SP-DARTS
+    setup/warmup/DARTS.config{10,20,30,100} (`epochs 50`, `warmup W`, T_max 50, eta_min 0.001), read at each
+    epoch's first step as DARTS-V1.py sets it (`update(epoch, 0.0)`)."""
+    import importlib.util
+    from pathlib import Path
+
+    import torch
+
+    spec = importlib.util.find_spec("xautodl")  # the optimizers file alone (the package needs torchvision)
+    if spec is None:
+        pytest.skip("xautodl is not installed")
+    path = Path(spec.origin).parent / "procedures" / "optimizers.py"
+    module_spec = importlib.util.spec_from_file_location("xautodl_optimizers", path)
+    optimizers = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(optimizers)
+    checked = 0
+    for p in paper_searches:
+        warm = p["settings"]["warmup_epochs"]
+        if p["experiment"] not in ("exp1_warmup", "exp3_pretrain") or not warm:
+            continue
+        sgd = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.025)
+        sched = optimizers.CosineAnnealingLR(sgd, warm, 50, 50, 0.001)
+        expected = []
+        for epoch in range(p["settings"]["epochs"]):
+            sched.update(epoch, 0.0)
+            expected.append(sched.get_lr()[0])
+        assert p["w_lr"] == pytest.approx(expected, rel=1e-12, abs=1e-15), p["dir"]
+        checked += 1
+    assert checked == 4 * 5  # W = 10, 20, 30 and 100, five seeds each

@@ -5,10 +5,11 @@ Defaults are the NAS-Bench-201 DARTS settings (xautodl `configs/nas-benchmark/al
 setting, not a code path:
 
 - Exp.1/3 warm-up: `warmup_epochs` W first epochs with frozen alphas, included in `epochs` (warm-up 10 +
-  50 joint epochs = `epochs: 60`). As in the authors' code (SP-DARTS `setup/warmup/DARTS.config10` +
-  `exps/algos/DARTS-V1.py`, xautodl `CosineAnnealingLR`), the weight lr ramps linearly from 0 to `w_lr`
-  over the W warm-up epochs (per step), then follows `w_lr_schedule` over the remaining epochs (cosine
-  from `w_lr` to `w_lr_min` with T_max = epochs - W, i.e. the default 50-epoch schedule).
+  50 joint epochs = `epochs: 60`). As the authors' code runs it (SP-DARTS `setup/warmup/DARTS.config{W}`:
+  `epochs 50`, `warmup W`, + `exps/algos/DARTS-V1.py`, xautodl `CosineAnnealingLR`), the weight lr ramps
+  linearly from 0 to `w_lr` over the warm-up (per step), then follows the cosine from `w_lr` (T_max = 50)
+  only up to absolute epoch 50, and stays at `w_lr_min` after it (darts_core.search.schedule): for W = 100
+  (Exp.3) all 50 joint epochs run at 0.001.
 - Exp.2 `a_wd`; Exp.4 `a_lr`; Exp.5 preset `ex-darts`; Exp.6 `ops`; Exp.7 `ex-darts` + `a_lr`/`epochs`.
 
 Other methods (Table 1/2) declare their own settings and presets in darts_core.methods (one file per

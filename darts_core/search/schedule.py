@@ -2,8 +2,11 @@
 epoch and per step as `DARTS-V1.py` does (`scheduler.update(epoch, 0.0)`, then `update(None, step/len)`).
 
 Warm-up epochs ramp linearly from 0 (config.py explains the convention); afterwards `cosine` goes from
-`w_lr` to `w_lr_min` over T_max = epochs - warmup_epochs (never quite reaching it, as the official), and
-`constant` stays at `w_lr`. The alpha learning rate is constant (Adam, no scheduler, as the official).
+`w_lr` to `w_lr_min` with T_max = epochs - warmup_epochs (never quite reaching it, as the official), and
+`constant` stays at `w_lr`. With a warm-up, as the authors ran it (SP-DARTS setup/warmup/DARTS.config{W}:
+`epochs 50`, `warmup W`; xautodl CosineAnnealingLR), the cosine stops at absolute epoch epochs - W (their
+`epochs`) and every later epoch runs at `w_lr_min`: W epochs at eta_min after a W-epoch warm-up, and for
+W >= 50 (Exp.3) every epoch from 50 on. The alpha learning rate is constant (Adam, no scheduler).
 
 `loop: quark0` (quark0/darts cnn/train_search.py): `scheduler.step()` at the start of every epoch, then
 `lr = scheduler.get_lr()[0]` for the whole epoch, so 0-based epoch e runs at the cosine's step e + 1 and
@@ -18,6 +21,10 @@ import math
 def weight_lr(cfg, epoch: int, frac: float = 0.0) -> float:
     """Learning rate of the weights at 0-based `epoch`, `frac` (0 <= frac < 1) of the way through it."""
     warm = cfg.warmup_epochs
+    if warm and cfg.w_lr_schedule == "cosine" and epoch >= cfg.epochs - warm:
+        # xautodl's max_epochs is the config's `epochs` (the joint epochs), compared with the absolute
+        # epoch before the ramp: past it, eta_min (the warm-up's last epochs when W > 50, then the tail)
+        return cfg.w_lr_min
     if epoch < warm:
         return (epoch / warm + frac / warm) * cfg.w_lr
     if cfg.w_lr_schedule == "constant":
