@@ -44,7 +44,7 @@ def only_added_to(recorded_lines: list[str], lines: list[str]) -> list[str]:
 def test_paper_dry_run_plans_every_recorded_job(paper_plan):
     lost = only_added_to(recorded("paper"), plan_lines(paper_plan))
     assert not lost, f"{len(lost)} recorded jobs no longer planned as they were, e.g. {lost[0][:300]}"
-    assert len(recorded("paper")) == 653
+    assert len(recorded("paper")) == 668
 
 
 @pytest.mark.workflow
@@ -79,23 +79,34 @@ def by_run(plan, experiment, run, seed=0):
 
 def test_study_json_lists_every_paper_search_once(paper_searches, paper_plan):
     dirs = [p["dir"] for p in paper_searches]
+    planned = [p["dir"] for p in paper_searches if not p["optional"]]
     search_jobs = [j for j in paper_plan if j["rule"] == "search"]
-    assert len(dirs) == len(set(dirs)) == len(search_jobs) == 140
-    assert set(dirs) == {j["output"][0].rsplit("/", 1)[0] for j in search_jobs}
+    assert len(dirs) == len(set(dirs)) == len(planned) + 5  # the optional setup/4000 experiment
+    assert set(planned) == {j["output"][0].rsplit("/", 1)[0] for j in search_jobs} and len(planned) == 145
     for p in paper_searches:
-        assert set(p) == {"experiment", "run", "dataset", "seed", "dir", "settings", "w_lr", "a_lr", "source", "used_by"}
+        assert set(p) == {"experiment", "run", "dataset", "seed", "dir", "settings", "w_lr", "a_lr", "source",
+                          "used_by", "optional"}
         assert set(p["settings"]) == {f.name for f in SearchConfig.__dataclass_fields__.values()}
         assert len(p["w_lr"]) == len(p["a_lr"]) == p["settings"]["epochs"]
         assert (p["settings"]["seed"], p["settings"]["dataset"]) == (p["seed"], p["dataset"])
 
 
 def test_study_json_settings_sources_and_learning_rates(paper_searches):
-    v1 = by_run(paper_searches, "table1", "darts-v1")
+    v1 = by_run(paper_searches, "table1", "darts-v1")  # NAS-Bench-201's own settings
     assert v1["settings"]["device"] == "cuda" and v1["source"]["device"] == "machine"
+    assert (v1["settings"]["batch_size"], v1["settings"]["track_running_stats"]) == (64, False)
     # xautodl's cosine, T_max 50, at each epoch's first step: never quite 0.001
     assert v1["w_lr"][0] == 0.025 and v1["w_lr"][-1] == pytest.approx(0.001 + 0.024 * (1 + math.cos(math.pi * 49 / 50)) / 2)
-    assert v1["a_lr"] == [0.0003] * 50
-    assert "exp1_warmup/baseline" in v1["used_by"]  # a reuse is listed at its home
+    assert v1["a_lr"] == [0.0003] * 50 and v1["used_by"] == ["table1/darts-v1"]
+    # the exploratory baseline as the authors ran it (SP-DARTS setup/baseline: batch 256, BN=1)
+    base = by_run(paper_searches, "exp1_warmup", "baseline")
+    assert (base["settings"]["batch_size"], base["settings"]["track_running_stats"]) == (256, True)
+    assert base["used_by"] == [f"{e}/baseline" for e in ("exp1_warmup", "exp2_arch_l2", "exp3_pretrain",
+                                                          "exp4_arch_lr", "exp6_no_skip")]
+    for exp in ("exp1_warmup", "exp2_arch_l2", "exp3_pretrain", "exp4_arch_lr", "exp6_no_skip"):
+        assert {p["settings"]["batch_size"] for p in paper_searches if p["experiment"] == exp} == {256}, exp
+    long = by_run(paper_searches, "exp7_long", "ex-darts-500")  # setup/enlarge's alpha lr, not the text's
+    assert long["a_lr"] == [0.0025] * 500 and long["w_lr"] == [0.0003] * 500
 
     ex = by_run(paper_searches, "table1", "ex-darts")
     assert ex["w_lr"] == [0.0003] * 50 and ex["a_lr"] == [0.025] * 50

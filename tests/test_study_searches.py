@@ -38,10 +38,11 @@ def test_reuse_points_at_the_home_searches(paper):
         d for d in searches.run_dirs(paper, ["table1"]) if "/ex-darts/" in d
     ]
     baseline = [r for r in searches.study_runs(paper, ["exp4_arch_lr"]) if r["run"] == "baseline"]
-    assert {r["home"] for r in baseline} == {"table1/darts-v1"}
+    assert {r["home"] for r in baseline} == {"exp1_warmup/baseline"}
     # every distinct search once: reused runs add no directories
     everything = searches.run_dirs(paper)
-    assert len(everything) == len(set(everything)) == 140
+    assert len(everything) == len(set(everything)) == 150  # the optional setup/4000 experiment included
+    assert len(searches.run_dirs(paper, searches.default_experiments(paper))) == 145
 
 
 def test_settings_merge_experiment_then_run(paper):
@@ -89,7 +90,7 @@ def test_every_search_resolves_before_any_job(paper, monkeypatch):
     import darts_core.search.config as search_config
 
     resolved = searches.resolved_searches(paper)
-    assert len(resolved) == 140 // 5  # one per (experiment, run, dataset)
+    assert len(resolved) == 150 // 5  # one per (experiment, run, dataset), optional ones included
     assert resolved["exp7_long", "ex-darts-500", "cifar10"].epochs == 500
     drnas = resolved["table2", "drnas", "cifar10"]
     assert (drnas.epochs, drnas.batch_size) == (50, 256)  # the table's 50 epochs beat the preset's 100
@@ -125,7 +126,7 @@ def test_figure_panels_per_run_and_seed(paper):
     assert panels["ex-darts"][2] == "results/table1/runs/nb201-cifar10/darts-v1/ex-darts/seed2/magnitudes.csv"
     curves = products.figure_panels(paper, "fig3c_no_skip")
     assert list(curves) == ["baseline", "no-skip"]
-    assert curves["baseline"][0] == "results/table1/runs/nb201-cifar10/darts-v1/darts-v1/seed0/lookup.csv"
+    assert curves["baseline"][0] == "results/exp1_warmup/runs/nb201-cifar10/darts-v1/baseline/seed0/lookup.csv"
     assert curves["no-skip"][4] == "results/exp6_no_skip/runs/nb201-cifar10/darts-v1/no-skip/seed4/lookup.csv"
 
 
@@ -196,3 +197,11 @@ def test_manifest_waits_for_magnitudes_and_stops_of_every_search(paper):
     products = searches.experiment_products(paper, "exp5_ex_darts")
     assert len(products) == 2 * 5
     assert "results/table1/runs/nb201-cifar10/darts-v1/ex-darts/seed0/stops.csv" in products
+
+
+def test_an_optional_experiment_is_planned_but_not_a_default_target(paper):
+    targets = products.targets(paper)
+    assert "results/exp_setup4000/runs.csv" not in targets and "results/exp7_long/runs.csv" in targets
+    assert "exp_setup4000" not in searches.default_experiments(paper)
+    dirs = searches.run_dirs(paper, ["exp_setup4000"])  # still a search the workflow can build on request
+    assert dirs == [f"results/exp_setup4000/runs/nb201-cifar10/darts-v1/setup4000/seed{s}" for s in range(5)]

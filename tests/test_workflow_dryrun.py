@@ -76,7 +76,7 @@ def test_every_table_has_all_its_searches(paper_plan):
 
 def test_every_search_takes_one_gpu_and_has_a_time_limit(paper_plan):
     jobs = [j for j in paper_plan if j["rule"] == "search"]
-    assert len(jobs) == 140
+    assert len(jobs) == 145
     assert all(j["resources"].get("gpu") == "1" for j in jobs)
     assert all(int(j["resources"]["runtime"]) > 0 for j in jobs)
 

@@ -7,7 +7,8 @@ Reads config.yaml and each --configfile merged into it, as `snakemake --configfi
 search: its run folder, the settings that differ from the defaults with their source (preset, experiment,
 run, machine, derived), and the weight and alpha learning rate of every epoch. `--json`: a list with one
 object per search, keys experiment, run, dataset, seed, dir, settings (SearchConfig's fields), w_lr, a_lr
-(one value per epoch, at its first step), source, used_by (the experiment/run entries that read it).
+(one value per epoch, at its first step), source, used_by (the experiment/run entries that read it),
+optional (its experiment is built only on request).
 """
 
 from __future__ import annotations

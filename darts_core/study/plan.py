@@ -7,7 +7,8 @@ where each non-default setting came from, and the learning rates of every epoch.
 
 from __future__ import annotations
 
-from darts_core.study.searches import machine_settings, search_mapping, setting_sources, study_runs
+from darts_core.study.searches import (default_experiments, machine_settings, search_mapping, setting_sources,
+                                       study_runs)
 
 # keys the study itself sets on every search (experiment: space, datasets, seeds; run: method)
 _STUDY_KEYS = {"space": "experiment", "dataset": "experiment", "seed": "experiment", "method": "run"}
@@ -55,6 +56,7 @@ def planned_searches(config: dict) -> list[dict]:
     from darts_core.search.config import resolve_config
 
     entries: dict[str, dict] = {}
+    default = set(default_experiments(config))
     for row in study_runs(config):
         if row["dir"] is None:
             continue
@@ -70,6 +72,7 @@ def planned_searches(config: dict) -> list[dict]:
             "dir": row["dir"], "settings": cfg.to_dict(), "w_lr": w_lr, "a_lr": a_lr,
             "source": sources(config, home_exp, home_run, cfg),
             "used_by": [f"{row['experiment']}/{row['run']}"],
+            "optional": home_exp not in default,  # built only on request (the experiment's `optional`)
         }
     return list(entries.values())
 
@@ -91,7 +94,8 @@ def format_plan(plan: list[dict]) -> str:
     lines = [f"{len(plan)} searches"]
     for p in plan:
         lines.append("")
-        lines.append(f"{p['experiment']}/{p['run']} {p['dataset']} seed {p['seed']}: {p['dir']}")
+        lines.append(f"{p['experiment']}/{p['run']} {p['dataset']} seed {p['seed']}: {p['dir']}"
+                     + ("  (optional: not in the default target)" if p["optional"] else ""))
         if p["used_by"] != [f"{p['experiment']}/{p['run']}"]:
             lines.append(f"  used by: {', '.join(p['used_by'])}")
         for key, src in p["source"].items():

@@ -15,7 +15,7 @@ from darts_core import layout
 from darts_core.report.kinds import OP_DISTRIBUTION_FIGURE, figure_kind, table_kind
 from darts_core.spaces import get_space
 from darts_core.study.retrain import retrain_summaries, retrain_table_entry, retrain_table_summaries
-from darts_core.study.searches import study_runs
+from darts_core.study.searches import default_experiments, study_runs
 from darts_core.tabular.common import METHOD_NAMES, PAPER_ROWS
 
 TABULAR_ROWS = {PAPER_ROWS[m]: m for m in METHOD_NAMES}  # Table 1 label -> tabular method
@@ -171,11 +171,14 @@ def table_names(config: dict) -> list[str]:
 
 # ---- the workflow's targets -------------------------------------------------------------------------
 def targets(config: dict) -> list[str]:
-    """What `snakemake` builds: every experiment's manifest, every figure and table, the retrain summaries."""
-    out = [layout.MANIFEST.format(experiment=e) for e in config["experiments"]]
-    out += [layout.FIGURE.format(figure=f, ext=x) for f in figure_names(config) for x in layout.FIGURE_EXTS]
-    out += retrain_summaries(config)
-    for table in table_names(config):
+    """What `snakemake` builds: the manifest of every experiment not marked `optional`, their figures and
+    tables, the retrain summaries."""
+    default = set(default_experiments(config))
+    out = [layout.MANIFEST.format(experiment=e) for e in config["experiments"] if e in default]
+    figures = [f for f in figure_names(config) if figure_spec(config, f).get("experiment") in default | {None}]
+    out += [layout.FIGURE.format(figure=f, ext=x) for f in figures for x in layout.FIGURE_EXTS]
+    out += retrain_summaries(config, [n for n, e in config.get("retrain", {}).items() if e["experiment"] in default])
+    for table in [t for t in table_names(config) if config["tables"][t]["experiment"] in default]:
         out += [layout.TABLE_FILE.format(table=table, ext=x) for x in layout.TABLE_EXTS]
         out += [layout.COMPARE_FILE.format(table=table, ext=x) for x in layout.COMPARE_EXTS]
     return out

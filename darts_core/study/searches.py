@@ -13,7 +13,7 @@ from darts_core import layout
 from darts_core.study.config import StudyConfigError
 
 # keys of an experiment / a run that are not search hyper-parameters (the schema knows all of them)
-EXPERIMENT_KEYS = frozenset({"title", "paper", "space", "datasets", "seeds", "runs"})
+EXPERIMENT_KEYS = frozenset({"title", "paper", "space", "datasets", "seeds", "runs", "optional"})
 RUN_KEYS = frozenset({"method", "reuse", "status", "note"})
 DEFAULT_MINUTES_PER_EPOCH = 4
 
@@ -80,6 +80,11 @@ def machine_settings(config: dict) -> dict:
         "device": config["compute"]["device"],
         "workers": config["compute"]["workers"],
     }
+
+
+def default_experiments(config: dict) -> list[str]:
+    """The experiments the default target builds (all but those marked `optional: true`)."""
+    return [name for name, exp in config["experiments"].items() if not exp.get("optional")]
 
 
 def study_runs(config: dict, experiments=None) -> list[dict]:
@@ -163,7 +168,8 @@ def check_search_data(config: dict) -> None:
         with open(info) as fh:
             return json.load(fh).get("status") in ("finished", "stopped")
 
-    todo = {row["dataset"] for row in study_runs(config) if row["dir"] and not finished(row["dir"])}
+    todo = {row["dataset"] for row in study_runs(config, default_experiments(config))
+            if row["dir"] and not finished(row["dir"])}
     paths = config.get("paths", {})
     for dataset in sorted(todo):
         try:
