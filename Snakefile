@@ -32,6 +32,7 @@ localrules:
     genotype,
     retrain_summary,
     table,
+    protocol,
 
 
 include: "workflow/rules/search.smk"

@@ -62,3 +62,5 @@ TABLE_FILE = "results/tables/{table}.{ext}"
 TABLE_EXTS = ("csv", "md", "tex")
 COMPARE_FILE = "results/tables/{table}_vs_paper.{ext}"
 COMPARE_EXTS = ("csv", "md")
+PROTOCOL = "results/tables/protocol.{ext}"  # every run's settings and their sources
+PROTOCOL_EXTS = ("csv", "md")

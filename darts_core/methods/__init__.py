@@ -58,5 +58,10 @@ def presets() -> dict[str, dict]:
     return _unique(pairs + [("SPACE_PRESETS", k, p) for k, p in SPACE_PRESETS.items()], "preset")
 
 
+def preset_source(preset: str) -> str:
+    """The official file(s) a preset's values come from (its declaration's `sources`), or ""."""
+    return next((m.sources[preset] for m in METHODS.values() if preset in m.sources), "")
+
+
 __all__ = ["METHODS", "SPACE_PRESETS", "MethodSpec", "Setting", "get_method", "method_class", "method_settings",
-           "presets"]
+           "preset_source", "presets"]

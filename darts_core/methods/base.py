@@ -38,6 +38,8 @@ class MethodSpec:
     impl: str  # "module:Class" of the torch implementation (darts_core.search), imported by method_class
     settings: dict[str, Setting] = field(default_factory=dict)
     presets: dict[str, dict] = field(default_factory=dict)
+    # preset -> the official file(s) its values come from (the protocol table, darts_core.study.protocol)
+    sources: dict[str, str] = field(default_factory=dict)
     # False: no architecture parameters (RSPS): the alpha log records the architecture it selects, so no
     # Hessian and no stop criterion built on architecture-parameter dynamics
     arch_parameters: bool = True

@@ -28,5 +28,10 @@ SPACE_PRESETS: dict[str, dict] = {
                     "a_lr": 0.0003, "a_betas": (0.5, 0.999), "a_wd": 0.001, "search_split": "darts"},
 }
 
-DARTS_V1 = MethodSpec("darts-v1", "darts_core.search.darts:DartsV1", presets=PRESETS)
+SOURCES = {
+    "darts": "NAS-Bench-201 configs/nas-benchmark/algos/DARTS.config + DARTS-V1.sh (AutoDL-Projects)",
+    "ex-darts": "SP-DARTS AutoDL-Projects_sp/setup/exchange/DARTS.config + DARTS-V1.sh",
+    "darts-space": "quark0/darts cnn/train_search.py (RobustDARTS src/search/args.py agrees)",
+}
+DARTS_V1 = MethodSpec("darts-v1", "darts_core.search.darts:DartsV1", presets=PRESETS, sources=SOURCES)
 DARTS_V2 = MethodSpec("darts-v2", "darts_core.search.darts:DartsV2")

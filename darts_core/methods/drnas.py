@@ -24,4 +24,5 @@ class DrnasSpec(MethodSpec):
         v["drnas_reg"] = as_choice("drnas_reg", v["drnas_reg"], REGS)
 
 
-DRNAS = DrnasSpec("drnas", "darts_core.search.drnas:DrNas", settings=SETTINGS, presets=PRESETS)
+SOURCES = {"drnas": "xiangning-chen/DrNAS 201-space/train_search.py defaults"}
+DRNAS = DrnasSpec("drnas", "darts_core.search.drnas:DrNas", settings=SETTINGS, presets=PRESETS, sources=SOURCES)

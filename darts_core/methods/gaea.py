@@ -41,4 +41,9 @@ class GaeaSpec(MethodSpec):
             v["search_split"] = "train"
 
 
-GAEA = GaeaSpec("gaea", "darts_core.search.gaea:Gaea", settings=SETTINGS, presets=PRESETS)
+SOURCES = {
+    "gaea": "liamcli/gaea_release configs/cnn/mode/search_nasbench201.yaml + search_method/edarts/"
+            "method_edarts_space_nasbench201.yaml",
+    "ex-gaea": "Zhang & Ding Table 2 (no settings published): GAEA's two learning-rate schemes exchanged",
+}
+GAEA = GaeaSpec("gaea", "darts_core.search.gaea:Gaea", settings=SETTINGS, presets=PRESETS, sources=SOURCES)

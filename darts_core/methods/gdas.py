@@ -26,4 +26,7 @@ class GdasSpec(MethodSpec):
             raise DartsCoreError(f"tau_max ({v['tau_max']}) must be >= tau_min ({v['tau_min']})")
 
 
-GDAS = GdasSpec("gdas", "darts_core.search.gdas:Gdas", settings=SETTINGS, presets=PRESETS, hard_forward=True)
+SOURCES = {"gdas": "AutoDL-Projects configs/nas-benchmark/algos/GDAS.config + scripts-search/NAS-Bench-201-algos/"
+                   "GDAS.sh"}
+GDAS = GdasSpec("gdas", "darts_core.search.gdas:Gdas", settings=SETTINGS, presets=PRESETS, sources=SOURCES,
+                hard_forward=True)

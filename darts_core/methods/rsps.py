@@ -23,5 +23,7 @@ class RspsSpec(MethodSpec):
             v[key] = as_int(key, v[key], 1)
 
 
-RSPS = RspsSpec("rsps", "darts_core.search.rsps:Rsps", settings=SETTINGS, presets=PRESETS,
+SOURCES = {"rsps": "AutoDL-Projects configs/nas-benchmark/algos/RANDOM.config + scripts-search/NAS-Bench-201-algos/"
+                   "RANDOM-NAS.sh"}
+RSPS = RspsSpec("rsps", "darts_core.search.rsps:Rsps", settings=SETTINGS, presets=PRESETS, sources=SOURCES,
                 arch_parameters=False, hard_forward=True)

@@ -74,6 +74,12 @@ class Study:
     def table_params(self, table) -> dict:
         return products.table_params(self.config, table)
 
+    def protocol(self) -> dict:
+        """The protocol table's rows and Markdown (darts_core.study.protocol)."""
+        from darts_core.study.protocol import protocol_markdown, protocol_rows
+
+        return {"rows": protocol_rows(self.config), "markdown": protocol_markdown(self.config)}
+
     def targets(self) -> list[str]:
         return products.targets(self.config)
 

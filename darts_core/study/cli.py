@@ -1,6 +1,6 @@
 """Subcommand `study` (registered by darts_core.cli): what a study will run, before any job.
 
-    python -m darts_core study [--configfile F ...] [--replace-workflow-config] [--json]
+    python -m darts_core study [--configfile F ...] [--replace-workflow-config] [--json | --protocol]
 
 Reads config.yaml and each --configfile merged into it, as `snakemake --configfile F` does (with
 --replace-workflow-config, only the given files), checks it as the workflow does, and prints every planned
@@ -8,7 +8,8 @@ search: its run folder, the settings that differ from the defaults with their so
 run, machine, derived), and the weight and alpha learning rate of every epoch. `--json`: a list with one
 object per search, keys experiment, run, dataset, seed, dir, settings (SearchConfig's fields), w_lr, a_lr
 (one value per epoch, at its first step), source, used_by (the experiment/run entries that read it),
-optional (its experiment is built only on request).
+optional (its experiment is built only on request). `--protocol`: the protocol table
+(darts_core.study.protocol) as Markdown.
 """
 
 from __future__ import annotations
@@ -23,7 +24,10 @@ def register(subparsers) -> None:
                    help="config files merged into config.yaml (later ones win), as snakemake --configfile")
     p.add_argument("--replace-workflow-config", action="store_true",
                    help="use only the --configfile files, not config.yaml (as Snakemake's flag of that name)")
-    p.add_argument("--json", action="store_true", help="machine-readable: a JSON list, one object per search")
+    out = p.add_mutually_exclusive_group()
+    out.add_argument("--json", action="store_true", help="machine-readable: a JSON list, one object per search")
+    out.add_argument("--protocol", action="store_true",
+                     help="the protocol table (Markdown): each run's settings, their sources, paper vs code")
     p.set_defaults(func=run_study)
 
 
@@ -34,6 +38,11 @@ def run_study(args) -> int:
 
     config = read_configs(args.configfile, replace=args.replace_workflow_config)
     study = load_study(config)
+    if args.protocol:
+        from darts_core.study.protocol import protocol_markdown
+
+        print(protocol_markdown(study.config), end="")
+        return 0
     plan = planned_searches(study.config)
     print(json.dumps(plan, indent=1) if args.json else format_plan(plan))
     return 0

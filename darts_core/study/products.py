@@ -178,6 +178,7 @@ def targets(config: dict) -> list[str]:
     figures = [f for f in figure_names(config) if figure_spec(config, f).get("experiment") in default | {None}]
     out += [layout.FIGURE.format(figure=f, ext=x) for f in figures for x in layout.FIGURE_EXTS]
     out += retrain_summaries(config, [n for n, e in config.get("retrain", {}).items() if e["experiment"] in default])
+    out += [layout.PROTOCOL.format(ext=x) for x in layout.PROTOCOL_EXTS]
     for table in [t for t in table_names(config) if config["tables"][t]["experiment"] in default]:
         out += [layout.TABLE_FILE.format(table=table, ext=x) for x in layout.TABLE_EXTS]
         out += [layout.COMPARE_FILE.format(table=table, ext=x) for x in layout.COMPARE_EXTS]

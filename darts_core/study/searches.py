@@ -13,8 +13,9 @@ from darts_core import layout
 from darts_core.study.config import StudyConfigError
 
 # keys of an experiment / a run that are not search hyper-parameters (the schema knows all of them)
-EXPERIMENT_KEYS = frozenset({"title", "paper", "space", "datasets", "seeds", "runs", "optional"})
-RUN_KEYS = frozenset({"method", "reuse", "status", "note"})
+EXPERIMENT_KEYS = frozenset({"title", "paper", "space", "datasets", "seeds", "runs", "optional", "sources",
+                             "paper_differs"})
+RUN_KEYS = frozenset({"method", "reuse", "status", "note", "sources", "paper_differs"})
 DEFAULT_MINUTES_PER_EPOCH = 4
 
 

@@ -72,3 +72,22 @@ rule table:
         table=lambda w: STUDY.table_params(w.table),
     script:
         "../scripts/table.py"
+
+
+rule protocol:
+    output:
+        md=report(
+            layout.PROTOCOL.replace("{ext}", "md"),
+            caption="../report/protocol.rst",
+            category="Tables",
+            labels={"table": "protocol"},
+        ),
+        csv=layout.PROTOCOL.replace("{ext}", "csv"),
+    log:
+        "results/logs/tables/protocol.log",
+    conda:
+        "../../envs/analysis.yaml"
+    params:
+        protocol=STUDY.protocol(),
+    script:
+        "../scripts/protocol.py"
