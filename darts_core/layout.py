@@ -40,7 +40,9 @@ MANIFEST = "results/{experiment}/runs.csv"
 
 # ---- the benchmark and the tabular baselines -----------------------------------------------------
 BENCHMARK_TABLE = "results/benchmark/nb201.parquet"
-TABULAR_RESULT = "results/tabular/{method}/seed{seed}/result.json"
+TABULAR_RUNS = "results/tabular/{method}/runs.csv"  # every run of one baseline (tabular.run.RUNS_COLUMNS)
+# the official 12-epoch search signal of the tabular baselines, built once from the .pth
+TABULAR_PROXY = "results/benchmark/nb201_proxy12.parquet"
 
 # ---- retraining a picked cell (Tables 4-5) ---------------------------------------------------------
 # one retrain job = (search run, stop criterion, search seed) x (dataset, protocol, retrain seed)

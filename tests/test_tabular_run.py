@@ -91,3 +91,25 @@ def test_rea_twenty_seeds_on_the_real_csv_near_table1(nb201_csv_dir):
     assert 93.92 - 0.45 <= mean <= 94.37 and 0.05 < std < 0.8, (mean, std)
     assert found["cifar10_valid"].mean() == pytest.approx(91.19, abs=0.45)  # paper: 91.19 +- 0.31
     assert found["cifar100_valid"].isna().all() and not math.isnan(found["cifar100_test"].mean())
+
+
+def test_many_runs_in_one_job_equal_the_single_runs(tmp_path, tiny_table):
+    """run_tabular_seeds (the workflow's one job per method, NAS-Bench-201's 500 runs) gives each seed the
+    answer run_tabular gives it alone, and the table reads the runs file with the proxy's note."""
+    from darts_core.report.tables import long_table as paper_long_table
+    from darts_core.tabular.run import RUNS_COLUMNS, run_tabular_seeds
+
+    runs = run_tabular_seeds("rs", tiny_table, range(4), tmp_path / "rs" / "runs.csv", proxy=PROXY,
+                             budget_seconds=400)
+    assert list(runs.columns) == list(RUNS_COLUMNS) and runs["seed"].tolist() == [0, 1, 2, 3]
+    for seed in range(4):
+        single = run_tabular("rs", tiny_table, seed, tmp_path / f"s{seed}", proxy=PROXY, budget_seconds=400)
+        assert runs.loc[seed, "arch"] == single["arch"] and runs.loc[seed, "evaluations"] == single["evaluations"]
+    spec = {"rows": [{"label": "RS", "cited": True}]}
+    table = paper_long_table("table1", spec, [0], ["cifar10"], {}, tabular={"rs": str(tmp_path / "rs" / "runs.csv")})
+    test = table[(table["metric"] == "test") & (table["dataset"] == "cifar10")]
+    found = runs["cifar10_test"].dropna()  # the tiny table holds one architecture: the others have no value
+    assert test["source"].tolist() == ["tabular"] and test["expected"].tolist() == [4]
+    assert test["n"].item() == len(found) and "4 runs of run_tabular_seeds" in test["note"].item()
+    if len(found):
+        assert test["mean"].item() == pytest.approx(found.mean())

@@ -119,13 +119,13 @@ def test_demo_plan_runs_on_the_cpu(tmp_path):
     "old, new, words",
     [
         (
-            "darts-v2: {method: darts-v2}",
-            "darts-v2: {method: darts_v2}",
+            "      darts-v2:\n        method: darts-v2\n",
+            "      darts-v2:\n        method: darts_v2\n",
             ["config experiments.table1.runs.darts-v2.method: 'darts_v2' is not one of ['darts-v1'"],
         ),
         (
-            "a_lr: 0.001, w_lr: 0.003, batch_size: 256}",
-            "a_lr: 0.001, w_lr: -0.003, batch_size: 256}",
+            "        a_lr: 0.001\n        w_lr: 0.003\n        batch_size: 256\n",
+            "        a_lr: 0.001\n        w_lr: -0.003\n        batch_size: 256\n",
             ["config experiments.table2.runs.ss-darts.w_lr: -0.003 is less than or equal to the minimum of 0"],
         ),
     ],

@@ -36,7 +36,8 @@ def build_lookup_table(table: str, inputs: Mapping, outputs: Mapping) -> None:
         table, {**spec, "paper_key": table}, exp["seeds"], datasets,
         {r: {int(s): p for s, p in seeds.items()} for r, seeds in inputs["runs"].items()},
         reference=reference,
-        tabular={m: {int(s): p for s, p in seeds.items()} for m, seeds in inputs["tabular"].items()},
+        tabular={m: runs if isinstance(runs, str) else {int(s): p for s, p in runs.items()}
+                 for m, runs in inputs["tabular"].items()},
         tabular_notes=notes,
     )
     _write(table, long, spec, exp, outputs)

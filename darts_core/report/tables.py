@@ -101,6 +101,17 @@ def tabular_seed_values(results: Mapping[int, str | os.PathLike], columns: Seque
     return pd.DataFrame(rows, columns=["seed", *[c for c in columns if c != "search_seconds"]])
 
 
+def tabular_runs_values(path: str | os.PathLike, columns: Sequence[str]) -> tuple[pd.DataFrame, str]:
+    """(`seed, <columns>`, note) from run_tabular_seeds's runs.csv: the final architecture's accuracies of every
+    run, and the proxy's note (its deviation from the official 12-epoch signal, when there is one)."""
+    runs = pd.read_csv(path)
+    values = [c for c in columns if c != "search_seconds"]
+    per = pd.DataFrame({"seed": runs["seed"].astype(int),
+                        **{c: runs[c] if c in runs.columns else float("nan") for c in values}})
+    notes = runs["proxy_note"].dropna().astype(str).unique() if "proxy_note" in runs.columns else []
+    return per, "; ".join(notes)
+
+
 def cited_rows(table: str, label: str, reported: pd.DataFrame, note: str) -> list[dict]:
     sel = reported[(reported["table"] == table) & (reported["row"] == label)]
     if sel.empty:
@@ -120,7 +131,8 @@ def long_table(name: str, spec: Mapping, seeds: Sequence[int], datasets: Sequenc
 
     `datasets`: the accuracy datasets of its columns (NB201: all three; the digits demo: digits);
     `run_inputs`: {run: {seed: stop_lookup.csv}}; `reference`: reference_rows() of the benchmark table;
-    `tabular`: {method: {seed: result.json}}; `tabular_notes`: {method: why it is cited}.
+    `tabular`: {method: runs.csv} (run_tabular_seeds) or {method: {seed: result.json}}; `tabular_notes`:
+    {method: why it is cited}.
     """
     if reported is None:
         from darts_core.reported import load_reported
@@ -144,6 +156,13 @@ def long_table(name: str, spec: Mapping, seeds: Sequence[int], datasets: Sequenc
                                                note or "from the benchmark table")]
                     continue
             method = TABULAR_ROWS.get(label)
+            if method and tabular and isinstance(tabular.get(method), (str, os.PathLike)):  # runs.csv of N runs
+                per, proxy_note = tabular_runs_values(tabular[method], columns)
+                if not per.empty:
+                    what = f"{len(per)} runs of run_tabular_seeds on the benchmark table (simulated budget)"
+                    out += _computed(table, label, "", per, list(per["seed"]), columns, seconds_dataset, "tabular",
+                                     "; ".join(filter(None, [note or what, proxy_note])))
+                    continue
             if method and tabular and method in tabular:
                 per = tabular_seed_values(tabular[method], columns)
                 if not per.empty:

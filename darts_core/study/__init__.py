@@ -41,6 +41,9 @@ class Study:
     def stop_criteria(self, space) -> list[str] | None:
         return self.config.get("stop_criteria", {}).get(space)
 
+    def tabular_proxy(self) -> list[str]:
+        return products.tabular_proxy(self.config)
+
     def benchmark_table_for(self, space, dataset) -> list[str]:
         """The benchmark table if the space has one for `dataset` (else the stops' cells are trained)."""
         from darts_core import layout

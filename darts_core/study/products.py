@@ -120,25 +120,29 @@ def table_runs(config: dict, table: str) -> dict:
 
 
 def table_tabular(config: dict, table: str) -> dict:
-    """{method: {seed: result.json}} of the Table-1 baselines a table lists (benchmark datasets only; BOHB
-    only where hpbandster is installed)."""
+    """{method: runs.csv} of the Table-1 baselines a table lists (benchmark datasets only; BOHB only where
+    hpbandster is installed): `tabular.runs` runs each (NAS-Bench-201's 500)."""
     if not uses_benchmark(config, table):
         return {}
-    spec = config["tables"][table]
-    exp = config["experiments"][spec["experiment"]]
     out = {}
-    for row in spec["rows"]:
+    for row in config["tables"][table]["rows"]:
         method = TABULAR_ROWS.get(row["label"])
         if row.get("cited") and method and (method != "bohb" or HAVE_BOHB):
-            out[method] = {s: layout.TABULAR_RESULT.format(method=method, seed=s) for s in exp["seeds"]}
+            out[method] = layout.TABULAR_RUNS.format(method=method)
     return out
+
+
+def tabular_proxy(config: dict) -> list[str]:
+    """The search signal the tabular baselines read: the official 12-epoch proxy built from the .pth, or
+    nothing to build (the CSV extracts are read directly, a deviation their rows state)."""
+    return [layout.TABULAR_PROXY] if config["paths"]["nb201_source"] == "pth" else []
 
 
 def table_inputs(config: dict, table: str) -> list[str]:
     if table_kind_of(config, table) == "retrain":
         return [p for paths in retrain_table_summaries(config, table).values() for p in paths]
     files = [p for seeds in table_runs(config, table).values() for p in seeds.values()]
-    files += [p for seeds in table_tabular(config, table).values() for p in seeds.values()]
+    files += list(table_tabular(config, table).values())
     if uses_benchmark(config, table):
         files.append(layout.BENCHMARK_TABLE)
     return files

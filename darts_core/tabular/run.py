@@ -115,3 +115,33 @@ def run_tabular(method: str, table_path_or_csv_dir, seed: int, out_dir: str | os
     write_table(trajectory, out / TRAJECTORY)
     write_json(result, out / RESULT)
     return result
+
+
+RUNS_COLUMNS = ("method", "seed", "arch", "index", "evaluations", "simulated_seconds", *METRIC_COLUMNS,
+                "proxy_source", "proxy_note")
+
+
+def run_tabular_seeds(method: str, table_path_or_csv_dir, seeds, out_csv: str | os.PathLike, *,
+                      proxy: str | os.PathLike | Proxy | None = None, budget_seconds: float = TIME_BUDGET,
+                      **overrides) -> pd.DataFrame:
+    """Many runs of one baseline (NAS-Bench-201 reports the mean and std of 500, `main` of R_EA.py etc.
+    looping over seeds): one row per seed, RUNS_COLUMNS, written to `out_csv`; the proxy and the benchmark
+    table are read once. `proxy` as run_tabular's."""
+    method_entry(method)
+    if proxy is None:
+        proxy = table_path_or_csv_dir
+    proxy = load_proxy(proxy)
+    table = load_benchmark(table_path_or_csv_dir)
+    info = {k: _clean(v) for k, v in proxy.info().items()}
+    rows = []
+    for seed in seeds:
+        trajectory, arch, _ = run_search(method, proxy, int(seed), budget_seconds, **overrides)
+        found = lookup_archs([arch], table).iloc[0]
+        rows.append({"method": method, "seed": int(seed), "arch": arch, "index": int(found["index"]),
+                     "evaluations": int(len(trajectory)),
+                     "simulated_seconds": float(trajectory["elapsed_seconds"].iloc[-1]) if len(trajectory) else 0.0,
+                     **{c: _clean(found[c]) for c in METRIC_COLUMNS},
+                     "proxy_source": str(info.get("source", "")), "proxy_note": str(info.get("note", ""))})
+    out = pd.DataFrame(rows, columns=list(RUNS_COLUMNS))
+    write_table(out, out_csv)
+    return out

@@ -25,19 +25,39 @@ rule stop_lookup:
         "../scripts/stop_lookup.py"
 
 
+rule tabular_proxy:
+    output:
+        layout.TABULAR_PROXY,
+    log:
+        "results/logs/tabular/proxy.log",
+    conda:
+        "../../envs/benchmark.yaml"
+    resources:
+        mem_mb=32000,
+        runtime=120,
+    params:
+        pth=config["paths"]["nb201_benchmark"],
+    script:
+        "../scripts/tabular_proxy.py"
+
+
 rule tabular:
     input:
         table=layout.BENCHMARK_TABLE,
+        proxy=STUDY.tabular_proxy(),
     output:
-        layout.TABULAR_RESULT,
+        layout.TABULAR_RUNS,
     log:
-        "results/logs/tabular/{method}/seed{seed}.log",
+        "results/logs/tabular/{method}.log",
     wildcard_constraints:
         method="|".join(TABULAR_METHODS),
     conda:
         "../../envs/benchmark.yaml"
+    resources:
+        runtime=120,
     params:
-        proxy=config["paths"]["nb201_csv"],
+        runs=config["tabular"]["runs"],
+        proxy=STUDY.tabular_proxy() or config["paths"]["nb201_csv"],
     script:
         "../scripts/tabular.py"
 
