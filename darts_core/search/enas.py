@@ -229,7 +229,7 @@ class Enas:
             x, y = next(batches)
             loss, reward, baseline = self.controller_sample_loss(x, y, device)
             loss.sum().backward()
-            rewards.append(float(reward.sum()))
+            rewards.append(float(reward.detach().sum()))
             if (step + 1) % self.num_aggregate == 0:
                 if self.ctl_grad_clip > 0:
                     torch.nn.utils.clip_grad_norm_(self.controller.parameters(), self.ctl_grad_clip)
@@ -237,7 +237,7 @@ class Enas:
                 self.controller.zero_grad()
         self.model.train(was_training)
         if baseline is not None:
-            self.baseline = float(baseline.sum())  # baseline.item(): the next epoch's
+            self.baseline = float(baseline.detach().sum())  # baseline.item(): the next epoch's
         return {"reward": sum(rewards) / max(len(rewards), 1), "baseline": self.baseline}
 
     @torch.no_grad()
