@@ -38,10 +38,11 @@ class MethodSpec:
     impl: str  # "module:Class" of the torch implementation (darts_core.search), imported by method_class
     settings: dict[str, Setting] = field(default_factory=dict)
     presets: dict[str, dict] = field(default_factory=dict)
-    # False: no architecture parameters (RSPS): the alpha log records the architecture it selects, so no
-    # Hessian and no stop criterion built on architecture-parameter dynamics
+    # False: no architecture parameters (RSPS: the alpha log records the architecture it selects; ENAS: the
+    # controller's per-edge marginals), so no Hessian and no stop criterion built on architecture-parameter
+    # dynamics
     arch_parameters: bool = True
-    # needs a supernet with a one-op-per-edge forward (NB201Supernet.forward_hard; GDAS, RSPS)
+    # needs a supernet with a one-op-per-edge forward (NB201Supernet.forward_hard; GDAS, RSPS, SETN, ENAS)
     hard_forward: bool = False
 
     def check(self, values: dict) -> None:

@@ -202,4 +202,4 @@ def _method_settings(v: dict) -> None:
         stop = str(v["online_stop"] or "").strip()
         if needs_arch_parameters(stop):
             raise DartsCoreError(f"online_stop {stop!r} is not applicable to {method}: it has no architecture "
-                                 "parameters (its alpha log holds the selected architecture, see search/rsps.py)")
+                                 f"parameters (what its alpha log holds: darts_core/methods/{method}.py)")
