@@ -4,10 +4,13 @@ A run directory holds:
 - `alphas.parquet`: tidy, one row per (epoch, cell, edge, op). Columns
   `epoch` (int, 0 = initialisation, then after each finished epoch), `cell` (str: `normal`, `reduce`),
   `edge` (str, `i<-j`), `op` (str), `alpha` (float, the raw architecture parameter), `weight` (float,
-  the mixing weight the supernet uses: softmax(alpha) per edge for DARTS; simplex weight for GAEA).
+  the mixing weight the supernet uses: softmax(alpha) per edge for DARTS; simplex weight for GAEA; for
+  the sampling methods the probability of each op: softmax(alpha) for GDAS and SETN, the picked cell (one-hot)
+  for RSPS, for ENAS P(op on edge) under its LSTM controller with alpha = log of it, darts_core.search.enas).
 - `metrics.csv`: one row per finished epoch: `epoch, train_loss, train_acc, valid_loss, valid_acc,
   weight_lr, alpha_lr, seconds` (accuracies in percent; wall seconds of that epoch).
-- `genotypes.csv`: `epoch, arch` (the architecture derived from that epoch's alphas; epoch 0 included).
+- `genotypes.csv`: `epoch, arch` (the architecture derived from that epoch's alphas; epoch 0 included;
+  SETN and ENAS: the architecture they picked after that epoch, the best of the candidates they scored).
 - `hessian.csv` (optional, DARTS-ES): `epoch, eigenvalue, method`.
 - `run.json`: resolved config, seed, package versions, device, and how the run ended.
 Writes are atomic (temporary file, then rename) so a killed job never leaves a half file behind.

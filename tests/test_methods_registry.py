@@ -31,7 +31,17 @@ DECLARED = {
     "gdas": ({"tau_max": 10.0, "tau_min": 0.1}, ["gdas"], True, True, "darts_core.search.gdas:Gdas"),
     "rsps": ({"rsps_select_num": 100, "rsps_eval_batch_size": 512}, ["rsps"], False, True,
              "darts_core.search.rsps:Rsps"),
+    "setn": ({"setn_select_num": 100, "setn_eval_batch_size": 512}, ["setn"], True, True,
+             "darts_core.search.setn:Setn"),
+    "enas": ({"enas_ctl_train_steps": 50, "enas_ctl_num_aggregate": 20, "enas_entropy_weight": 0.0001,
+              "enas_bl_dec": 0.99, "enas_num_samples": 100, "enas_epoch_samples": 10, "enas_ctl_lr": 0.001,
+              "enas_ctl_betas": (0.0, 0.999), "enas_ctl_eps": 0.001, "enas_ctl_grad_clip": 5.0,
+              "enas_tanh_constant": 2.5, "enas_temperature": 5.0, "enas_lstm_size": 32, "enas_lstm_layers": 2},
+             ["enas"], False, True, "darts_core.search.enas:Enas"),
 }
+# settings added after tests/data/search_config_presets.json was recorded (SETN and ENAS, the cosine's
+# period): every recorded case resolves them to their defaults, and the other keys as recorded
+ADDED = {"w_lr_t_max", *DECLARED["setn"][0], *DECLARED["enas"][0]}
 
 
 def test_registry_names_and_order():
@@ -54,7 +64,8 @@ def test_declaration(name):
 
 
 def test_preset_union_and_space_presets():
-    assert list(PRESETS) == ["darts", "ex-darts", "gaea", "ex-gaea", "drnas", "gdas", "rsps", "darts-space"]
+    assert list(PRESETS) == ["darts", "ex-darts", "gaea", "ex-gaea", "drnas", "gdas", "rsps", "setn", "enas",
+                             "darts-space"]
     assert list(SPACE_PRESETS) == ["darts-space"] and PRESETS["darts-space"]["space"] == "darts"
     assert "method" not in PRESETS["darts-space"]
     assert set(method_settings()) == {k for s in METHODS.values() for k in s.settings}
@@ -68,9 +79,9 @@ def test_method_class_is_lazy_and_named():
 
     assert method_class("darts-v1") is DartsV1 and method_class("rsps") is Rsps
     for lookup in (get_method, method_class):
-        with pytest.raises(DartsCoreError, match=r"^unknown method 'enas'; choose from darts-v1, darts-v2, gaea, "
-                                                 r"drnas, gdas, rsps$"):
-            lookup("enas")
+        with pytest.raises(DartsCoreError, match=r"^unknown method 'snas'; choose from darts-v1, darts-v2, gaea, "
+                                                 r"drnas, gdas, rsps, setn, enas$"):
+            lookup("snas")
 
 
 def test_methods_package_imports_no_torch():
@@ -85,12 +96,14 @@ def test_settings_as_recorded(case):
     """Same values, same key order (run.json `config`, checkpoint settings) as before the refactor."""
     recorded = RECORDED[case]
     got = json.loads(json.dumps(resolve_config(recorded["mapping"]).to_dict()))
-    assert list(got.items()) == list(recorded["settings"].items())
+    default = json.loads(json.dumps(SearchConfig().to_dict()))
+    assert {k: got[k] for k in ADDED} == {k: default[k] for k in ADDED}
+    assert [(k, v) for k, v in got.items() if k not in ADDED] == list(recorded["settings"].items())
 
 
 def test_every_preset_recorded():
-    assert {f"preset {p}" for p in PRESETS} <= set(RECORDED)
-    assert list(FIELDS) == list(RECORDED["preset darts"]["settings"])
+    assert {f"preset {p}" for p in PRESETS} - {"preset setn", "preset enas"} <= set(RECORDED)
+    assert [k for k in FIELDS if k not in ADDED] == list(RECORDED["preset darts"]["settings"])
     assert "drnas_progressive" not in FIELDS
 
 

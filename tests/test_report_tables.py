@@ -110,3 +110,27 @@ def test_write_files(tmp_path):
     back = pd.read_csv(tmp_path / "t.csv")
     assert set(back["source"]) == {"computed", "cited"}
     assert (tmp_path / "t.md").read_text().startswith("**Table 1**")
+
+
+def test_table1_setn_and_enas_rows_are_computed_and_compared_with_the_paper(tmp_path):
+    """config.yaml's Table 1 computes SETN and ENAS (no longer cited); compare() puts the paper's numbers
+    (darts_core/reported/zhang2021.csv, quoted from NAS-Bench-201) beside ours."""
+    from pathlib import Path
+
+    import yaml
+
+    config = yaml.safe_load((Path(__file__).resolve().parents[1] / "config.yaml").read_text())
+    rows = {r["label"]: r for r in config["tables"]["table1"]["rows"]}
+    assert rows["SETN"] == {"label": "SETN", "run": "setn"} and rows["ENAS"] == {"label": "ENAS", "run": "enas"}
+    spec = {"rows": [rows["SETN"], rows["ENAS"]]}
+    runs = {"setn": {s: _stop_lookup(tmp_path / f"setn{s}.csv", 86.0 + s) for s in range(5)},
+            "enas": {s: _stop_lookup(tmp_path / f"enas{s}.csv", 54.30) for s in range(5)}}
+    long = long_table("table1", spec, list(range(5)), DS, runs)  # the package's reported numbers
+    assert set(long["source"]) == {"computed"}
+    cmp = compare(long).set_index(["row", "dataset", "metric"])
+    assert cmp.loc[("SETN", "cifar10", "test"), "reported"] == pytest.approx(86.19)
+    assert cmp.loc[("SETN", "cifar10", "valid"), "reported_std"] == pytest.approx(5.17)
+    assert cmp.loc[("ENAS", "cifar10", "test"), "reported"] == pytest.approx(54.30)
+    assert cmp.loc[("ENAS", "cifar10", "test"), "difference"] == pytest.approx(0.0)
+    assert cmp.loc[("ENAS", "cifar10", "valid"), "reported"] == pytest.approx(39.77)
+    assert cmp.loc[("SETN", "cifar10", "search_seconds"), "reported"] == pytest.approx(31009.81)

@@ -8,6 +8,7 @@ import json
 import math
 from pathlib import Path
 
+import pandas as pd
 import pytest
 import torch
 
@@ -49,7 +50,7 @@ def test_ops_subset_keeps_official_order_and_to_dict_round_trips():
 @pytest.mark.parametrize("settings, message", [
     ({"ops": ["none", "conv_7x7"]}, "unknown NAS-Bench-201 op 'conv_7x7'"),
     ({"dataset": "mnist"}, "dataset 'mnist' is not one of cifar10, cifar100, ImageNet16-120, digits"),
-    ({"method": "enas"}, "method 'enas' is not one of darts-v1, darts-v2"),
+    ({"method": "snas"}, "method 'snas' is not one of darts-v1, darts-v2"),
     ({"w_lr": -0.1}, "w_lr must be > 0.0, got -0.1"),
     ({"a_lr": 0}, "a_lr must be > 0.0, got 0"),
     ({"a_wd": float("nan")}, "a_wd must be a finite number, got nan"),
@@ -133,3 +134,29 @@ def test_cli_runs_a_search_with_config_file_and_overrides(tmp_path, capsys):
     (tmp_path / "bad.yaml").write_text("- a list\n")
     with pytest.raises(DartsCoreError, match="bad.yaml must hold a mapping"):
         cli.load_settings(tmp_path / "bad.yaml")
+
+
+@pytest.mark.parametrize("method, extra", [
+    ("setn", ["--setn-select-num", "5", "--setn-eval-batch-size", "100"]),
+    ("enas", ["--enas-ctl-train-steps", "2", "--enas-ctl-num-aggregate", "3", "--enas-num-samples", "4",
+              "--enas-ctl-betas", "0", "0.999", "--w-lr-t-max", "10"]),
+])
+def test_cli_one_epoch_search_of_setn_and_enas_writes_the_run_products(tmp_path, method, extra):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    repo = Path(__file__).resolve().parents[1]
+    out = tmp_path / method
+    cmd = [sys.executable, "-m", "darts_core", "search", "--preset", method, "--dataset", "digits", "--epochs", "1",
+           "--channels", "2", "--num-cells", "1", "--batch-size", "250", "--device", "cpu", "--out", str(out), *extra]
+    env = {**os.environ, "PYTHONPATH": str(repo), "OMP_NUM_THREADS": "1"}
+    proc = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=repo, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    for name in (runlog.ALPHAS, runlog.METRICS, runlog.GENOTYPES, runlog.RUN_INFO, "checkpoint.pt"):
+        assert (out / name).is_file(), name
+    info = json.loads((out / runlog.RUN_INFO).read_text())
+    assert info["status"] == "finished" and info["config"]["method"] == method and info["epochs_done"] == 1
+    assert len(runlog.read_alphas(out / runlog.ALPHAS)) == 2 * 6 * 5
+    assert len(pd.read_csv(out / runlog.GENOTYPES)) == 2

@@ -82,7 +82,7 @@ def test_study_json_lists_every_paper_search_once(paper_searches, paper_plan):
     planned = [p["dir"] for p in paper_searches if not p["optional"]]
     search_jobs = [j for j in paper_plan if j["rule"] == "search"]
     assert len(dirs) == len(set(dirs)) == len(planned) + 5  # the optional setup/4000 experiment
-    assert set(planned) == {j["output"][0].rsplit("/", 1)[0] for j in search_jobs} and len(planned) == 145
+    assert set(planned) == {j["output"][0].rsplit("/", 1)[0] for j in search_jobs} and len(planned) == 155
     for p in paper_searches:
         assert set(p) == {"experiment", "run", "dataset", "seed", "dir", "settings", "w_lr", "a_lr", "source",
                           "used_by", "optional"}
@@ -132,7 +132,7 @@ def test_study_text_names_each_search(capsys):
 
     assert main(["study", "--configfile", str(REPO / "profiles/demo/demo.yaml"), "--replace-workflow-config"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("13 searches\n")
+    assert out.startswith("15 searches\n")
     assert "demo/ex-darts digits seed 0: results/demo/runs/nb201-digits/darts-v1/ex-darts/seed0" in out
     assert "  w_lr = 0.0003  (preset)" in out and "  w_lr per epoch: 0.0003 x20" in out
 

@@ -23,14 +23,18 @@ def paper():
     return yaml.safe_load((REPO / "config.yaml").read_text())
 
 
-def test_table1_runs_five_methods_on_cifar10_five_seeds(paper):
+def test_table1_runs_seven_methods_on_cifar10_five_seeds(paper):
     dirs = searches.run_dirs(paper, ["table1"])
-    assert len(dirs) == 5 * 5
+    assert len(dirs) == 7 * 5
     assert "results/table1/runs/nb201-cifar10/darts-v1/ex-darts/seed4" in dirs
     assert "results/table1/runs/nb201-cifar10/darts-v2/darts-v2/seed0" in dirs
     rsps = [r for r in searches.study_runs(paper, ["table1"]) if r["run"] == "rsps"]
     assert len(rsps) == 5 and not any(r["cited"] for r in rsps)  # computed since RSPS is implemented
     assert "results/table1/runs/nb201-cifar10/gdas/gdas/seed2" in dirs
+    for method in ("setn", "enas"):  # computed since SETN and ENAS are implemented
+        runs = [r for r in searches.study_runs(paper, ["table1"]) if r["run"] == method]
+        assert len(runs) == 5 and not any(r["cited"] for r in runs)
+        assert f"results/table1/runs/nb201-cifar10/{method}/{method}/seed4" in dirs
 
 
 def test_reuse_points_at_the_home_searches(paper):
@@ -41,8 +45,8 @@ def test_reuse_points_at_the_home_searches(paper):
     assert {r["home"] for r in baseline} == {"exp1_warmup/baseline"}
     # every distinct search once: reused runs add no directories
     everything = searches.run_dirs(paper)
-    assert len(everything) == len(set(everything)) == 150  # the optional setup/4000 experiment included
-    assert len(searches.run_dirs(paper, searches.default_experiments(paper))) == 145
+    assert len(everything) == len(set(everything)) == 160  # the optional setup/4000 experiment included
+    assert len(searches.run_dirs(paper, searches.default_experiments(paper))) == 155
 
 
 def test_settings_merge_experiment_then_run(paper):
@@ -90,7 +94,8 @@ def test_every_search_resolves_before_any_job(paper, monkeypatch):
     import darts_core.search.config as search_config
 
     resolved = searches.resolved_searches(paper)
-    assert len(resolved) == 150 // 5  # one per (experiment, run, dataset), optional ones included
+    assert len(resolved) == 160 // 5  # one per (experiment, run, dataset), optional ones included
+    assert (resolved["table1", "enas", "cifar10"].w_lr_t_max, resolved["table1", "setn", "cifar10"].grad_clip) == (10, 0.0)
     assert resolved["exp7_long", "ex-darts-500", "cifar10"].epochs == 500
     drnas = resolved["table2", "drnas", "cifar10"]
     assert (drnas.epochs, drnas.batch_size) == (50, 256)  # the table's 50 epochs beat the preset's 100
@@ -142,8 +147,8 @@ def test_figure_panels_per_run_and_seed(paper):
             "experiments.exp5_ex_darts.runs.ex-darts.reuse: no experiment 'nope'",
         ),
         (
-            lambda c: c["experiments"]["table1"]["runs"]["gdas"].update(method="enas"),
-            "experiments.table1.runs.gdas.method: 'enas' is not implemented",
+            lambda c: c["experiments"]["table1"]["runs"]["gdas"].update(method="snas"),
+            "experiments.table1.runs.gdas.method: 'snas' is not implemented",
         ),
         (
             lambda c: c["experiments"]["exp6_no_skip"].update(space="s9"),
@@ -179,8 +184,9 @@ def test_paper_and_demo_configs_pass_the_cross_checks(paper):
     checks.check_study(paper)
     demo = yaml.safe_load((REPO / "profiles" / "demo" / "demo.yaml").read_text())
     checks.check_study(demo)
-    # demo: 2 runs x 3 seeds; demo_methods: 6 runs (DARTS-ES too) x 1 seed; demo_darts: 1 DARTS-space search
-    assert len(searches.run_dirs(demo)) == 6 + 6 + 1
+    # demo: 2 runs x 3 seeds; demo_methods: 8 runs (SETN, ENAS, DARTS-ES too) x 1 seed; demo_darts: 1 DARTS-space
+    # search
+    assert len(searches.run_dirs(demo)) == 6 + 8 + 1
 
 
 def test_name_regex_matches_only_the_names():

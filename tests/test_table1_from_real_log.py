@@ -34,4 +34,5 @@ def test_darts_v1_and_optimal_rows(shared_data, nb201_csv_dir, tmp_path):
         assert len(got) == 4, got
         assert (got["difference"].abs() < 0.005).all(), got
         assert got["within_2std"].all()
-    assert long.loc[long["row"] == "SETN", "source"].eq("cited").all()
+    assert long.loc[long["row"] == "REA", "source"].eq("cited").all()  # no tabular results given here
+    assert long.loc[long["row"] == "SETN", "source"].eq("computed").all()  # a search row since SETN is implemented

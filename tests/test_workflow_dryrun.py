@@ -30,7 +30,7 @@ def searches(plan, experiment, **match):
         (
             "table1",
             {("darts-v1", "darts-v1"), ("darts-v2", "darts-v2"), ("darts-v1", "ex-darts"), ("rsps", "rsps"),
-             ("gdas", "gdas")},
+             ("gdas", "gdas"), ("setn", "setn"), ("enas", "enas")},
         ),
         (
             "table2",
@@ -76,7 +76,7 @@ def test_every_table_has_all_its_searches(paper_plan):
 
 def test_every_search_takes_one_gpu_and_has_a_time_limit(paper_plan):
     jobs = [j for j in paper_plan if j["rule"] == "search"]
-    assert len(jobs) == 145
+    assert len(jobs) == 155
     assert all(j["resources"].get("gpu") == "1" for j in jobs)
     assert all(int(j["resources"]["runtime"]) > 0 for j in jobs)
 
@@ -88,6 +88,10 @@ def test_cited_runs_make_no_jobs_and_every_search_gets_magnitudes(paper_plan):
              if spec.get("status") == "cited"}
     assert not any((j["wildcards"].get("experiment"), j["wildcards"].get("run")) in cited for j in paper_plan)
     assert sum(j["rule"] == "search" and j["wildcards"]["method"] == "rsps" for j in paper_plan) == 5  # Table 1
+    for method in ("setn", "enas"):  # Table 1's SETN and ENAS rows are computed, no longer cited
+        assert sum(j["rule"] == "search" and j["wildcards"]["method"] == method for j in paper_plan) == 5
+    rows = {r["label"]: r for r in config["tables"]["table1"]["rows"]}
+    assert not rows["SETN"].get("cited") and not rows["ENAS"].get("cited")
     assert rules["magnitudes"] == rules["stops"] == rules["search"]
     assert rules["manifest"] == 11  # one per experiment
     assert rules["benchmark_table"] == 1
@@ -102,7 +106,8 @@ def test_demo_plan_runs_on_the_cpu(tmp_path):
     found = [j for j in jobs if j["rule"] == "search"]
     assert {(j["wildcards"]["run"], j["wildcards"]["seed"]) for j in found} == {
         (run, seed) for run in ("darts-v1", "ex-darts") for seed in "012"
-    } | {(run, "0") for run in ("gaea", "gaea-erm", "drnas", "gdas", "rsps", "darts-es", "ss-darts")}
+    } | {(run, "0") for run in ("gaea", "gaea-erm", "drnas", "gdas", "rsps", "setn", "enas", "darts-es",
+                                            "ss-darts")}
     assert all(j["resources"].get("gpu", "0") == "0" for j in found)
     assert any(j["rule"] == "figure" for j in jobs)
     # Table 4 in miniature: one DARTS-space search, two picked cells, each trained with two seeds

@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 
 from darts_core.errors import DartsCoreError
-from darts_core.methods import darts, drnas, gaea, gdas, rsps
+from darts_core.methods import darts, drnas, enas, gaea, gdas, rsps, setn
 from darts_core.methods.base import MethodSpec, Setting
 
 METHODS: dict[str, MethodSpec] = {
@@ -21,6 +21,8 @@ METHODS: dict[str, MethodSpec] = {
     "drnas": drnas.DRNAS,
     "gdas": gdas.GDAS,
     "rsps": rsps.RSPS,
+    "setn": setn.SETN,
+    "enas": enas.ENAS,
 }
 # presets that set a search space rather than a method, after the methods' own
 SPACE_PRESETS: dict[str, dict] = {**darts.SPACE_PRESETS}

@@ -40,10 +40,11 @@ class MethodSpec:
     presets: dict[str, dict] = field(default_factory=dict)
     # preset -> the official file(s) its values come from (the protocol table, darts_core.study.protocol)
     sources: dict[str, str] = field(default_factory=dict)
-    # False: no architecture parameters (RSPS): the alpha log records the architecture it selects, so no
-    # Hessian and no stop criterion built on architecture-parameter dynamics
+    # False: no architecture parameters (RSPS: the alpha log records the architecture it selects; ENAS: the
+    # controller's per-edge marginals), so no Hessian and no stop criterion built on architecture-parameter
+    # dynamics
     arch_parameters: bool = True
-    # needs a supernet with a one-op-per-edge forward (NB201Supernet.forward_hard; GDAS, RSPS)
+    # needs a supernet with a one-op-per-edge forward (NB201Supernet.forward_hard; GDAS, RSPS, SETN, ENAS)
     hard_forward: bool = False
 
     def check(self, values: dict) -> None:

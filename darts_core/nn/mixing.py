@@ -125,3 +125,66 @@ def _no_hard_forward(name: str):
 
     return DartsCoreError(f"the {name} mixer selects one op per edge; this supernet has no one-op forward "
                           "(NB201Supernet has one; the DARTS-space supernet does not yet)")
+
+
+class SetnMixer:
+    """SETN (xautodl search_model_setn.py TinyNetworkSETN, SETN.py search_func): two modes. `hard` True
+    (the weight step, candidate scoring): one op per edge, the architecture pinned in `fixed` (an index per
+    edge) or else drawn uniformly with Python's `random.choice` over the ops, edge by edge in node order
+    (`dync_genotype(use_random=True)`), run alone (`forward_dynamic`: weight 1, no gradient to alpha).
+    `hard` False (the arch step, the default): softmax(alpha) mixes all ops (`forward_joint`, as DARTS).
+    Logged weight: softmax(alpha), the distribution SETN samples its candidates from."""
+
+    name = "setn"
+
+    def __init__(self):
+        self.hard = False
+        self.fixed: torch.Tensor | None = None
+
+    def sample(self, alpha: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        import random
+
+        if self.fixed is not None:
+            index = self.fixed.to(alpha.device)
+        else:
+            ops = range(alpha.shape[-1])
+            index = torch.tensor([random.choice(ops) for _ in range(alpha.shape[0])], device=alpha.device)
+        weights = torch.zeros_like(alpha).scatter_(-1, index.unsqueeze(-1), 1.0).detach()
+        return weights, index
+
+    def __call__(self, alpha: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(alpha, dim=-1)
+
+    def expected(self, alpha: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(alpha, dim=-1)
+
+
+class ControllerPathMixer:
+    """ENAS (xautodl search_model_enas.py TinyNetworkENAS.update_arch + forward_dynamic): every forward
+    runs one op per edge, the architecture pinned in `fixed`, or else one drawn by `sampler()` (the
+    method sets it: its LSTM controller, without gradient). The supernet's alpha tensor stores what is
+    logged, log P(op on edge) under the controller (darts_core.search.enas.edge_marginals): `expected`
+    gives softmax(alpha) = those probabilities."""
+
+    name = "controller-path"
+    hard = True
+
+    def __init__(self):
+        self.fixed: torch.Tensor | None = None
+        self.sampler = None
+
+    def sample(self, alpha: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        if self.fixed is not None:
+            index = self.fixed.to(alpha.device)
+        elif self.sampler is not None:
+            index = self.sampler().to(alpha.device)
+        else:
+            raise _no_hard_forward(self.name)
+        weights = torch.zeros_like(alpha).scatter_(-1, index.unsqueeze(-1), 1.0).detach()
+        return weights, index
+
+    def __call__(self, alpha):
+        raise _no_hard_forward(self.name)
+
+    def expected(self, alpha: torch.Tensor) -> torch.Tensor:
+        return torch.softmax(alpha, dim=-1)

@@ -27,7 +27,10 @@ the weight optimiser (SGD), the learning-rate schedule, warm-up (update_alphas=F
 checkpoints and stop callbacks. Optional hooks the loop calls when a method defines them:
 `configure(cfg)` once after construction, `begin_epoch(epoch)` before an epoch's steps (GDAS's
 temperature), `end_epoch(epoch, valid_loader, device)` after the epoch's validation and before its alphas
-are logged (RSPS picks its architecture). Methods: darts.py (DARTS-V1/V2), gaea.py, drnas.py, gdas.py,
-rsps.py; R-DARTS regularisation for all of them in regularisation.py. A hard mixer (`mixer.hard`, GDAS,
-RSPS) needs a supernet with a one-op forward (NB201Supernet.forward_hard).
+are logged (RSPS picks its architecture), `genotype()` the architecture the method picked that epoch
+(genotypes.csv; SETN, ENAS: the best of the candidates scored after the epoch; else the supernet's),
+`state_dict()` / `load_state_dict(state)` its own state beyond the supernet and the two optimisers
+(checkpointed; ENAS: the controller, its optimiser and the baseline). Methods: darts.py (DARTS-V1/V2), gaea.py, drnas.py, gdas.py,
+rsps.py, setn.py, enas.py; R-DARTS regularisation for all of them in regularisation.py. A hard mixer (`mixer.hard`, GDAS,
+RSPS, SETN's weight step, ENAS) needs a supernet with a one-op forward (NB201Supernet.forward_hard).
 """

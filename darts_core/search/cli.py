@@ -33,9 +33,9 @@ def _add_field_options(parser: argparse.ArgumentParser) -> None:
             parser.add_argument(*flags, action=argparse.BooleanOptionalAction, **kw)
         elif name == "ops":
             parser.add_argument(*flags, nargs="+", metavar="OP", **kw)
-        elif name == "a_betas":
+        elif isinstance(field.default, tuple) and len(field.default) == 2:  # a_betas, enas_ctl_betas
             parser.add_argument(*flags, nargs=2, type=float, metavar=("B1", "B2"), **kw)
-        elif isinstance(field.default, int):
+        elif isinstance(field.default, int) or str(field.type) == "int | None":  # w_lr_t_max
             parser.add_argument(*flags, type=int, **kw)
         elif isinstance(field.default, float):
             parser.add_argument(*flags, type=float, **kw)

@@ -15,7 +15,8 @@ setting, not a code path:
 Other methods (Table 1/2) declare their own settings and presets in darts_core.methods (one file per
 method family, each preset citing its official defaults): `gaea` (+ `single_level` for GAEA-ERM,
 `exclude_zero`), `ex-gaea`, `drnas` (`drnas_reg`), `gdas` (`tau_max` -> `tau_min`), `rsps`
-(`rsps_select_num`, `rsps_eval_batch_size`); `darts-space` is the DARTS search space with quark0's
+(`rsps_select_num`, `rsps_eval_batch_size`), `setn` (`setn_select_num`, `setn_eval_batch_size`), `enas` (`enas_*`, and
+`w_lr_t_max` 10: ENAS.config's periodic cosine); `darts-space` is the DARTS search space with quark0's
 settings. SearchConfig is composed from the common fields below and every registered method's own. R-DARTS
 regularisation for every method: `w_wd` (L2) and `drop_path_prob` (ScheduledDropPath, with scheduled
 cutout `cutout_length`/`cutout_prob`), see darts_core.search.regularisation. `search_split` picks the data split (darts_core.data.loaders.SPLITS);
@@ -62,6 +63,7 @@ class _CommonSettings:
     w_lr: float = 0.025
     w_lr_min: float = 0.001
     w_lr_schedule: str = "cosine"
+    w_lr_t_max: int | None = None  # cosine period T_max in epochs; None: epochs - warmup_epochs (ENAS: 10)
     loop: str = "xautodl"  # LOOPS: step order, what the clip covers, per-step or per-epoch learning rate
     w_momentum: float = 0.9
     w_nesterov: bool = True
@@ -154,6 +156,8 @@ def resolve_config(mapping: dict) -> SearchConfig:
     if v["w_nesterov"] and v["w_momentum"] == 0:
         raise DartsCoreError("w_nesterov needs w_momentum > 0")
     v["w_lr_schedule"] = _choice("w_lr_schedule", v["w_lr_schedule"], SCHEDULES)
+    if v["w_lr_t_max"] is not None:
+        v["w_lr_t_max"] = _int("w_lr_t_max", v["w_lr_t_max"], 1)
     v["loop"] = _choice("loop", v["loop"], LOOPS)
     v["hessian_method"] = _choice("hessian_method", v["hessian_method"], HESSIAN_METHODS)
     device = str(v["device"])
@@ -199,4 +203,4 @@ def _method_settings(v: dict) -> None:
         stop = str(v["online_stop"] or "").strip()
         if needs_arch_parameters(stop):
             raise DartsCoreError(f"online_stop {stop!r} is not applicable to {method}: it has no architecture "
-                                 "parameters (its alpha log holds the selected architecture, see search/rsps.py)")
+                                 f"parameters (what its alpha log holds: darts_core/methods/{method}.py)")

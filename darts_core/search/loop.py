@@ -144,7 +144,7 @@ def run_search(cfg, out_dir, on_epoch_end=None) -> Path:
     record, progress, ckpt = RunRecord(), Progress(cfg.epochs), out / CHECKPOINT
     start, resumed = 0, None
     if ckpt.exists():
-        start = resumed = restore(load_checkpoint(ckpt), cfg, model, w_opt, a_opt, record, ckpt)
+        start = resumed = restore(load_checkpoint(ckpt), cfg, model, w_opt, a_opt, record, ckpt, method)
         progress.log(f"resuming {out} after epoch {start}")
     else:
         record.add(0, model.alpha_log(0), model.genotype())
@@ -173,9 +173,12 @@ def run_search(cfg, out_dir, on_epoch_end=None) -> Path:
         metrics = {"train_loss": train_loss, "train_acc": train_acc, "valid_loss": v_loss, "valid_acc": v_acc,
                    "weight_lr": weight_lr(cfg, epoch, 0.0), "alpha_lr": 0.0 if frozen or not get_method(cfg.method).arch_parameters else cfg.a_lr,
                    "seconds": time.time() - tic}
-        record.add(epoch + 1, model.alpha_log(epoch + 1), model.genotype(), metrics)
+        # a method that picks its architecture otherwise than argmax (SETN, ENAS: the best of sampled
+        # candidates on validation batches) says which: `genotype()`
+        arch = method.genotype() if hasattr(method, "genotype") else model.genotype()
+        record.add(epoch + 1, model.alpha_log(epoch + 1), arch, metrics)
         record.stop = _stop_reason(calls, epoch + 1, record)
-        save_checkpoint(checkpoint_state(epoch + 1, cfg, model, w_opt, a_opt, record), ckpt)
+        save_checkpoint(checkpoint_state(epoch + 1, cfg, model, w_opt, a_opt, record, method), ckpt)
         saved = epoch + 1
         record.write(out)
         write_json(run_info(cfg, device, record, "running", **extra), out / RUN_INFO)

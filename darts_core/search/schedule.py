@@ -3,10 +3,12 @@ epoch and per step as `DARTS-V1.py` does (`scheduler.update(epoch, 0.0)`, then `
 
 Warm-up epochs ramp linearly from 0 (config.py explains the convention); afterwards `cosine` goes from
 `w_lr` to `w_lr_min` with T_max = epochs - warmup_epochs (never quite reaching it, as the official), and
-`constant` stays at `w_lr`. With a warm-up, as the authors ran it (SP-DARTS setup/warmup/DARTS.config{W}:
-`epochs 50`, `warmup W`; xautodl CosineAnnealingLR), the cosine stops at absolute epoch epochs - W (their
-`epochs`) and every later epoch runs at `w_lr_min`: W epochs at eta_min after a W-epoch warm-up, and for
-W >= 50 (Exp.3) every epoch from 50 on. The alpha learning rate is constant (Adam, no scheduler).
+`constant` stays at `w_lr`. `w_lr_t_max` sets T_max apart from the epochs (ENAS.config T_max 10 over 250
+epochs: eta_min + (LR - eta_min)(1 + cos(pi e / 10)) / 2, a cosine that goes down and up every 20 epochs).
+With a warm-up, as the authors ran it (SP-DARTS setup/warmup/DARTS.config{W}: `epochs 50`, `warmup W`;
+xautodl CosineAnnealingLR), the cosine stops at absolute epoch epochs - W (their `epochs`) and every later
+epoch runs at `w_lr_min`: W epochs at eta_min after a W-epoch warm-up, and for W >= 50 (Exp.3) every epoch
+from 50 on. The alpha learning rate is constant (Adam, no scheduler, as the official).
 
 `loop: quark0` (quark0/darts cnn/train_search.py): `scheduler.step()` at the start of every epoch, then
 `lr = scheduler.get_lr()[0]` for the whole epoch, so 0-based epoch e runs at the cosine's step e + 1 and
@@ -30,6 +32,8 @@ def weight_lr(cfg, epoch: int, frac: float = 0.0) -> float:
     if cfg.w_lr_schedule == "constant":
         return cfg.w_lr
     t, t_max = epoch - warm, cfg.epochs - warm
+    if cfg.w_lr_t_max:  # CosineAnnealingLR T_max (ENAS.config: 10, so the cosine repeats)
+        t_max = cfg.w_lr_t_max
     if cfg.loop == "quark0":
         t += 1
     return cfg.w_lr_min + (cfg.w_lr - cfg.w_lr_min) * (1 + math.cos(math.pi * t / t_max)) / 2

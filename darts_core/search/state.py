@@ -19,7 +19,9 @@ NOT_SCIENTIFIC = frozenset({"data_dir", "device", "workers", "download"})
 RETIRED = {"drnas_progressive": False}
 
 
-def checkpoint_state(epoch: int, cfg, model, w_optimizer, a_optimizer, record) -> dict:
+def checkpoint_state(epoch: int, cfg, model, w_optimizer, a_optimizer, record, method=None) -> dict:
+    """`method`: its own state when it has one (`state_dict()`: ENAS's controller, its optimiser and baseline)."""
+    extra = {"method": method.state_dict()} if hasattr(method, "state_dict") else {}
     return {
         "epoch": epoch,  # finished epochs
         "config": cfg.to_dict(),
@@ -30,12 +32,16 @@ def checkpoint_state(epoch: int, cfg, model, w_optimizer, a_optimizer, record) -
         "schedule": {"epoch": epoch, "next_weight_lr": weight_lr(cfg, min(epoch, cfg.epochs - 1))},
         "rng": rng_state(),
         "record": record.state_dict(),
+        **extra,
     }
 
 
 def check_same_config(saved: dict, cfg, path) -> None:
     now = cfg.to_dict()
     saved = {k: v for k, v in saved.items() if not (k in RETIRED and k not in now and v == RETIRED[k])}
+    # settings added since the checkpoint was written (a new method's, w_lr_t_max): equal if at their default
+    default = type(cfg)().to_dict()
+    saved.update({k: default[k] for k in now if k not in saved and now[k] == default[k]})
     for key in sorted(set(saved) | set(now)):
         if key not in NOT_SCIENTIFIC and saved.get(key) != now.get(key):
             raise DartsCoreError(
@@ -44,7 +50,7 @@ def check_same_config(saved: dict, cfg, path) -> None:
             )
 
 
-def restore(state: dict, cfg, model, w_optimizer, a_optimizer, record, path) -> int:
+def restore(state: dict, cfg, model, w_optimizer, a_optimizer, record, path, method=None) -> int:
     """Load a checkpoint into the live objects; returns the number of finished epochs."""
     check_same_config(state["config"], cfg, path)
     model.load_state_dict(state["model"])
@@ -54,4 +60,8 @@ def restore(state: dict, cfg, model, w_optimizer, a_optimizer, record, path) -> 
     a_optimizer.load_state_dict(state["a_optimizer"])
     set_rng_state(state["rng"])
     record.load_state_dict(state["record"])
+    if hasattr(method, "load_state_dict"):
+        if "method" not in state:
+            raise DartsCoreError(f"{path} holds no state of method {cfg.method} (written by an older version)")
+        method.load_state_dict(state["method"])
     return int(state["epoch"])

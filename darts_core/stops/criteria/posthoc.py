@@ -50,8 +50,8 @@ def has_arch_parameters(method) -> bool:
 def _missing(c: Criterion, run: RunData) -> str | None:
     """Why the run lacks what the criterion `needs` (None: it has everything)."""
     if "arch_parameters" in c.needs and not has_arch_parameters(run.method):
-        return (f"not applicable to {run.method}, which has no architecture parameters (its alpha log records the "
-                "architecture it selects, darts_core/search/rsps.py)")
+        return (f"not applicable to {run.method}, which has no architecture parameters (what its alpha log records: "
+                f"darts_core/methods/{run.method}.py)")
     if "alphas" in c.needs and run.alphas is None:
         return "the run has no alphas (genotypes only)"
     if "hessian" in c.needs and (run.hessian is None or run.hessian.empty):
