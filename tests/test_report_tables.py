@@ -134,3 +134,26 @@ def test_table1_setn_and_enas_rows_are_computed_and_compared_with_the_paper(tmp_
     assert cmp.loc[("ENAS", "cifar10", "test"), "difference"] == pytest.approx(0.0)
     assert cmp.loc[("ENAS", "cifar10", "valid"), "reported"] == pytest.approx(39.77)
     assert cmp.loc[("SETN", "cifar10", "search_seconds"), "reported"] == pytest.approx(31009.81)
+
+
+def test_protocol_sub_rows_and_a_cited_line_of_one_variant(tmp_path):
+    """Table 2's lines under a method: a row's runs as sub-rows named by `variants` (the paper's lines), each
+    compared with its own reported line; a cited row with `variant` quotes only that line."""
+    from darts_core.report.compare import compare
+    from darts_core.report.tables import long_table
+
+    paths = {}
+    for run, acc in (("g", 90.0), ("g25", 80.0)):
+        path = tmp_path / f"{run}.csv"
+        pd.DataFrame({"criterion": ["final"], "epoch": [3], "met": [True], "cifar10_valid": [acc],
+                      "cifar10_test": [acc + 1], "search_seconds": [10.0]}).to_csv(path, index=False)
+        paths[run] = {0: str(path)}
+    spec = {"rows": [{"label": "GAEA-bilevel", "run": ["g", "g25"], "variants": ["standard-201", "standard-201-25-epochs"]},
+                     {"label": "DrNAS", "cited": True, "variant": "original-paper"}]}
+    long = long_table("table2", spec, [0], ["cifar10"], paths)
+    sub = long[(long["row"] == "GAEA-bilevel") & (long["metric"] == "test")]
+    assert dict(zip(sub["variant"], sub["mean"])) == {"standard-201": 91.0, "standard-201-25-epochs": 81.0}
+    assert set(long.loc[long["row"] == "DrNAS", "variant"]) == {"original-paper"}
+    cmp = compare(long)
+    test = cmp[(cmp["row"] == "GAEA-bilevel") & (cmp["metric"] == "test") & (cmp["dataset"] == "cifar10")]
+    assert dict(zip(test["variant"], test["reported"])) == {"standard-201": 54.30, "standard-201-25-epochs": 83.08}

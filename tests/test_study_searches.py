@@ -45,8 +45,8 @@ def test_reuse_points_at_the_home_searches(paper):
     assert {r["home"] for r in baseline} == {"exp1_warmup/baseline"}
     # every distinct search once: reused runs add no directories
     everything = searches.run_dirs(paper)
-    assert len(everything) == len(set(everything)) == 160  # the optional setup/4000 experiment included
-    assert len(searches.run_dirs(paper, searches.default_experiments(paper))) == 155
+    assert len(everything) == len(set(everything)) == 180  # the optional setup/4000 experiment included
+    assert len(searches.run_dirs(paper, searches.default_experiments(paper))) == 175
 
 
 def test_settings_merge_experiment_then_run(paper):
@@ -94,7 +94,7 @@ def test_every_search_resolves_before_any_job(paper, monkeypatch):
     import darts_core.search.config as search_config
 
     resolved = searches.resolved_searches(paper)
-    assert len(resolved) == 160 // 5  # one per (experiment, run, dataset), optional ones included
+    assert len(resolved) == 180 // 5  # one per (experiment, run, dataset), optional ones included
     assert (resolved["table1", "enas", "cifar10"].w_lr_t_max, resolved["table1", "setn", "cifar10"].grad_clip) == (10, 0.0)
     assert resolved["exp7_long", "ex-darts-500", "cifar10"].epochs == 500
     drnas = resolved["table2", "drnas", "cifar10"]

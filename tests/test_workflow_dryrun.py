@@ -42,6 +42,10 @@ def searches(plan, experiment, **match):
                 ("gaea", "gaea-erm"),
                 ("gaea", "ex-gaea-bilevel"),
                 ("gaea", "ex-gaea-erm"),
+                ("gaea", "gaea-bilevel-25"),
+                ("gaea", "gaea-bilevel-no-none"),
+                ("gaea", "gaea-erm-25"),
+                ("gaea", "gaea-erm-no-none"),
             },
         ),
     ],
@@ -76,7 +80,7 @@ def test_every_table_has_all_its_searches(paper_plan):
 
 def test_every_search_takes_one_gpu_and_has_a_time_limit(paper_plan):
     jobs = [j for j in paper_plan if j["rule"] == "search"]
-    assert len(jobs) == 155
+    assert len(jobs) == 175
     assert all(j["resources"].get("gpu") == "1" for j in jobs)
     assert all(int(j["resources"]["runtime"]) > 0 for j in jobs)
 

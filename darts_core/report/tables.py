@@ -170,12 +170,13 @@ def long_table(name: str, spec: Mapping, seeds: Sequence[int], datasets: Sequenc
                                      "tabular", note or "run_tabular on the benchmark table (simulated budget)")
                     continue
             why = (tabular_notes or {}).get(method or "", "") or note or "not computed here; the paper's number"
-            out += cited_rows(table, label, reported, why)
+            cited = cited_rows(table, label, reported, why)
+            out += [c for c in cited if "variant" not in row or c["variant"] == row["variant"]]
             continue
         runs = row["run"] if isinstance(row["run"], list) else [row["run"]]
         stop = row.get("stop", "final")
-        for run in runs:
-            variant = run if isinstance(row["run"], list) else ""
+        for k, run in enumerate(runs):  # a list: one sub-row per run, named by `variants` (the paper's lines)
+            variant = row["variants"][k] if "variants" in row else run if isinstance(row["run"], list) else ""
             per = seed_values(run_inputs.get(run, {}), stop, columns)
             out += _computed(table, label, variant, per, seeds, columns, seconds_dataset, "computed",
                              note or f"stop: {stop}")

@@ -85,6 +85,10 @@ def check_tables(config: dict) -> None:
             stop = row.get("stop", "final")
             if stop not in ("final", "best", *criteria):
                 raise StudyConfigError(f"{where}.rows[{i}].stop: {stop!r} is not in stop_criteria.{exp['space']}")
+            runs = row.get("run", [])
+            if "variants" in row and (not isinstance(runs, list) or len(row["variants"]) != len(runs)):
+                raise StudyConfigError(f"{where}.rows[{i}].variants: one per run of the row's `run` list "
+                                       f"({len(runs) if isinstance(runs, list) else 'not a list'})")
         if table_kind_of(config, name) == "retrain":
             check_retrain_table(config, name, spec)
         elif "retrain" in spec:
