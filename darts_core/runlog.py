@@ -34,19 +34,47 @@ GENOTYPE_COLUMNS = ("epoch", "arch")
 HESSIAN_COLUMNS = ("epoch", "eigenvalue", "method")
 
 
+def _free_bytes(folder: Path) -> int | None:
+    try:
+        st = os.statvfs(folder)
+    except OSError:
+        return None
+    return st.f_bavail * st.f_frsize
+
+
 def atomic_write(path: str | os.PathLike, write) -> Path:
-    """Call `write(tmp_path)` on a temporary file beside `path`, then rename it into place."""
+    """Call `write(tmp_path)` on a temporary file beside `path`, then rename it into place. A full disk (or
+    quota) is one line naming the file and saying so, whatever the writer raised (torch reports a failed
+    write as a RuntimeError without the cause); `path` keeps its previous content."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as err:
+        _raise_if_full(err, path)
+        raise
     os.close(fd)
     try:
         write(tmp)
         os.replace(tmp, path)
+    except Exception as err:  # noqa: BLE001 - re-raised unless the disk is full
+        _raise_if_full(err, path)
+        raise
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return path
+
+
+def _raise_if_full(err: BaseException, path: Path) -> None:
+    import errno
+
+    free = _free_bytes(path.parent)
+    full = isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT)
+    if full or (free is not None and free < (1 << 20) and not isinstance(err, DartsCoreError)):
+        kept = "its previous version is kept" if path.exists() else "nothing was written"
+        where = "" if free is None else f" ({free} bytes free in {path.parent})"
+        raise DartsCoreError(f"cannot write {path}: No space left on device{where}; {kept}") from None
 
 
 def write_table(df: pd.DataFrame, path: str | os.PathLike) -> Path:

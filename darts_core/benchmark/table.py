@@ -106,14 +106,14 @@ def build_from_csv(csv_dir: str | os.PathLike) -> pd.DataFrame:
     return table
 
 
-def build_from_pth(path: str | os.PathLike, sha256: str | None = None) -> pd.DataFrame:
+def build_from_pth(path: str | os.PathLike, sha256: str | None = None, trust_unverified: bool = False) -> pd.DataFrame:
     """Compact table from the official NAS-Bench-201-v1_{0,1}-*.pth, read with the nas-bench-201 package.
 
     Needs as much RAM as the file takes to unpickle (~28 GB for v1_1): run it once and keep the Parquet.
     """
     from darts_core.benchmark.pth_source import read_pth
 
-    return read_pth(path, sha256)
+    return read_pth(path, sha256, trust_unverified)
 
 
 def save_table(table: pd.DataFrame, path: str | os.PathLike) -> Path:

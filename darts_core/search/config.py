@@ -199,3 +199,19 @@ def _method_settings(v: dict) -> None:
         if needs_arch_parameters(stop):
             raise DartsCoreError(f"online_stop {stop!r} is not applicable to {method}: it has no architecture "
                                  "parameters (its alpha log holds the selected architecture, see search/rsps.py)")
+
+
+# settings that may change between a run and its resumption (they do not change the result)
+NOT_SCIENTIFIC = frozenset({"data_dir", "device", "workers", "download"})
+# settings SearchConfig no longer has, with the one value they could hold: a checkpoint written before
+# their removal still resumes
+RETIRED = {"drnas_progressive": False}
+
+
+def changed_setting(saved: dict, now: dict) -> str | None:
+    """The first (sorted) scientific setting whose value differs between two `to_dict()`s, else None."""
+    saved = {k: v for k, v in saved.items() if not (k in RETIRED and k not in now and v == RETIRED[k])}
+    for key in sorted(set(saved) | set(now)):
+        if key not in NOT_SCIENTIFIC and saved.get(key) != now.get(key):
+            return key
+    return None
