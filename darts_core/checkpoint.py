@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import random
+import re
 from pathlib import Path
 
 import numpy as np
@@ -39,7 +40,7 @@ def _encode(obj):
                 cols.append({"dtype": str(col.dtype), "values": _encode(col.to_numpy())})
         return {_FRAME: list(obj.columns), "index": [index.start, index.stop, index.step], "columns": cols}
     if isinstance(obj, (np.ndarray, np.generic)):
-        arr = np.ascontiguousarray(np.asarray(obj))
+        arr = np.array(obj, order="C")  # (ascontiguousarray would make a 0-d scalar 1-d)
         if arr.dtype.hasobject:
             raise DartsCoreError(f"cannot checkpoint a numpy array of dtype {arr.dtype}")
         data = torch.from_numpy(arr.reshape(-1).view(np.uint8).copy())
@@ -103,11 +104,11 @@ def load_checkpoint(path: str | os.PathLike, map_location="cpu") -> dict:
         raise DartsCoreError(f"checkpoint {path} does not exist") from None
     except Exception as err:  # a truncated or foreign file, or one holding objects we never save
         text = " ".join(str(err).split())
-        if "Weights only load failed" in text or "Unsupported global" in text:
-            glob = text.split("Unsupported global: GLOBAL ", 1)[-1].split(" ", 1)[0] if "GLOBAL " in text else "?"
-            raise DartsCoreError(f"checkpoint {path} is not a checkpoint of darts_core: it holds a pickled {glob}, "
-                                 "which is not loaded (it could run code); use another output folder or delete it"
-                                 ) from None
+        if "Weights only load failed" in text:
+            found = re.search(r"GLOBAL ([\w.]+)", text)
+            held = f"a pickled {found.group(1)}" if found else "pickled objects"
+            raise DartsCoreError(f"checkpoint {path} is not a checkpoint of darts_core: it holds {held}, which is not "
+                                 "loaded (it could run code); use another output folder or delete it") from None
         raise DartsCoreError(f"checkpoint {path} cannot be read ({type(err).__name__}: {text[:300]})") from None
     if not isinstance(state, dict):
         raise DartsCoreError(f"checkpoint {path} is not a checkpoint of darts_core (a {type(state).__name__}); "

@@ -15,6 +15,7 @@ Writes are atomic (temporary file, then rename) so a killed job never leaves a h
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -75,6 +76,42 @@ def _raise_if_full(err: BaseException, path: Path) -> None:
         kept = "its previous version is kept" if path.exists() else "nothing was written"
         where = "" if free is None else f" ({free} bytes free in {path.parent})"
         raise DartsCoreError(f"cannot write {path}: No space left on device{where}; {kept}") from None
+
+
+@contextlib.contextmanager
+def folder_lock(folder: str | os.PathLike, name: str, what: str = "search"):
+    """Hold an exclusive fcntl lock on `folder/name` for the block: a second writer of the same run folder
+    (an orphaned search still running after Snakemake was killed, then a rerun) stops with one line. The
+    lock file is opened without following links and must be a regular file; the kernel drops the lock
+    when the process dies, so a killed search never leaves the folder locked."""
+    import errno
+    import fcntl
+    import socket
+    import stat
+
+    path = Path(folder) / name
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, 0o644)
+    except OSError as err:
+        if err.errno in (errno.ELOOP, errno.EISDIR):
+            raise DartsCoreError(f"lock file {path} is a symbolic link or a folder; not following it, remove it") from None
+        raise
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise DartsCoreError(f"lock file {path} is not a regular file; remove it")
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as err:
+            if err.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise
+            holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "unknown"
+            raise DartsCoreError(f"run folder {folder} is in use by another {what} ({holder}); end that one first, "
+                                 "nothing was written") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()} on {socket.gethostname()}\n".encode())
+        yield path
+    finally:
+        os.close(fd)
 
 
 def write_table(df: pd.DataFrame, path: str | os.PathLike) -> Path:
