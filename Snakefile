@@ -13,6 +13,7 @@ include: "workflow/rules/common.smk"
 
 onstart:
     check_search_data(config)
+    check_device(config, workflow.local_exec)
 
 
 report: "workflow/report/workflow.rst"

@@ -104,11 +104,13 @@ def load_checkpoint(path: str | os.PathLike, map_location="cpu") -> dict:
         raise DartsCoreError(f"checkpoint {path} does not exist") from None
     except Exception as err:  # a truncated or foreign file, or one holding objects we never save
         text = " ".join(str(err).split())
-        if "Weights only load failed" in text:
-            found = re.search(r"GLOBAL ([\w.]+)", text)
-            held = f"a pickled {found.group(1)}" if found else "pickled objects"
-            raise DartsCoreError(f"checkpoint {path} is not a checkpoint of darts_core: it holds {held}, which is not "
-                                 "loaded (it could run code); use another output folder or delete it") from None
+        found = re.search(r"GLOBAL ([\w.]+)", text)
+        if found:
+            raise DartsCoreError(f"checkpoint {path} is not a checkpoint of darts_core: it holds a pickled "
+                                 f"{found.group(1)}, which is not loaded (it could run code); use another output "
+                                 "folder or delete it") from None
+        if "WeightsUnpickler error: " in text:  # torch's advice around the cause is not for this file
+            text = text.split("WeightsUnpickler error: ", 1)[1].split(" Check the documentation", 1)[0]
         raise DartsCoreError(f"checkpoint {path} cannot be read ({type(err).__name__}: {text[:300]})") from None
     if not isinstance(state, dict):
         raise DartsCoreError(f"checkpoint {path} is not a checkpoint of darts_core (a {type(state).__name__}); "

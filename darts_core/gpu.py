@@ -110,6 +110,29 @@ def count_devices() -> int:
     return 0
 
 
+def count_devices_without_torch() -> int | None:
+    """CUDA devices this machine shows without importing torch (for the workflow's start): env
+    DARTS_GPU_COUNT, an explicit empty CUDA_VISIBLE_DEVICES, the NVIDIA driver's /proc entries, nvidia-smi;
+    None when CUDA_VISIBLE_DEVICES names devices (a scheduler gave them: trusted)."""
+    override = os.environ.get(ENV_COUNT)
+    if override not in (None, ""):
+        return count_devices()
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None:
+        return 0 if visible.strip() in ("", "-1", "none", "NoDevFiles") else None
+    gpus = Path("/proc/driver/nvidia/gpus")
+    if gpus.is_dir() and any(gpus.iterdir()):
+        return sum(1 for _ in gpus.iterdir())
+    smi = shutil.which("nvidia-smi")
+    if smi:
+        try:
+            out = subprocess.run([smi, "-L"], capture_output=True, text=True, timeout=30).stdout
+            return sum(1 for line in out.splitlines() if line.startswith("GPU "))
+        except (OSError, subprocess.SubprocessError):
+            return 0
+    return 0
+
+
 def _lock_dir(lock_dir: str | os.PathLike | None) -> Path:
     if lock_dir is not None:
         return Path(lock_dir)

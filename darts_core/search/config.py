@@ -137,6 +137,8 @@ def resolve_config(mapping: dict) -> SearchConfig:
     for key, low in (("epochs", 1), ("warmup_epochs", 0), ("batch_size", 1), ("channels", 1), ("num_cells", 1),
                      ("seed", 0), ("workers", 0), ("online_patience", 0), ("hessian_every", 0)):
         v[key] = _int(key, v[key], low)
+    if v["seed"] >= SEED_LIMIT:  # numpy seeds with 32 bits: every search would end in a traceback
+        raise DartsCoreError(f"seed must be < 2**32 ({SEED_LIMIT}), got {v['seed']}")
     if v["warmup_epochs"] >= v["epochs"]:
         raise DartsCoreError(f"warmup_epochs ({v['warmup_epochs']}) must be < epochs ({v['epochs']}, warm-up included)")
     for key in ("w_lr", "a_lr"):
@@ -200,6 +202,8 @@ def _method_settings(v: dict) -> None:
             raise DartsCoreError(f"online_stop {stop!r} is not applicable to {method}: it has no architecture "
                                  "parameters (its alpha log holds the selected architecture, see search/rsps.py)")
 
+
+SEED_LIMIT = 2**32  # np.random.seed takes 0 <= seed < 2**32
 
 # settings that may change between a run and its resumption (they do not change the result)
 NOT_SCIENTIFIC = frozenset({"data_dir", "device", "workers", "download"})

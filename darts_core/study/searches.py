@@ -216,3 +216,16 @@ def check_search_data(config: dict) -> None:
             hint = "set paths.download: true in the config"
             raise StudyConfigError(
                 f"paths.data ({dataset} searches): {str(err).replace('pass --download', hint)}") from None
+
+
+def check_device(config: dict, local: bool) -> None:
+    """Before any job (Snakefile `onstart`), when the jobs run on this machine: `compute.device: cuda` needs a
+    CUDA device here; without one every search and training would end in the same error."""
+    if config.get("compute", {}).get("device") != "cuda" or not local:
+        return
+    from darts_core.gpu import ENV_COUNT, count_devices_without_torch
+
+    if count_devices_without_torch() == 0:
+        raise StudyConfigError(f"compute.device is 'cuda', but this machine has no CUDA device (no NVIDIA driver "
+                               f"entry or nvidia-smi GPU, or {ENV_COUNT}=0 / CUDA_VISIBLE_DEVICES empty); set "
+                               "compute.device: cpu (or auto), or run the jobs where the GPUs are")

@@ -25,6 +25,8 @@ def build_network(genotype: darts.Genotype, cfg: TrainConfig, num_classes: int, 
 
 
 def seed_everything(seed: int) -> None:
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+        raise DartsCoreError(f"seed must be an integer with 0 <= seed < 2**32 (numpy's limit), got {seed!r}")
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)

@@ -3,7 +3,7 @@ input functions. Logic lives in the package; rules only say what depends on what
 
 from darts_core import layout
 from darts_core.study import load_study
-from darts_core.study.searches import check_search_data
+from darts_core.study.searches import check_device, check_search_data
 from darts_core.study.products import SCRATCH_PROTOCOL, TABULAR_METHODS
 from darts_core.study.retrain import PUBLISHED
 from darts_core.train.protocols import FOLDER_DATASETS, RETRAIN_DATASETS
