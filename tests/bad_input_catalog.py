@@ -872,6 +872,51 @@ RELIABILITY = [
          "protocol demo: weight_decay", ("must be a finite number, got inf",)),
 ]
 
+
+# ---- config files as written (Snakemake reads them with YAML 1.1 first; the Snakefile re-reads them) ----
+
+SMALL_STUDY = """\
+paths: {data: nodata}
+compute: {device: cpu, gpus_per_search: 0, threads_per_search: 1, workers: 0, mem_mb_per_search: 1000}
+experiments:
+  e:
+    space: nb201
+    datasets: [digits]
+    seeds: [0]
+    epochs: %s
+    runs: {r: {method: darts-v1}}
+"""
+
+
+def snakemake_yaml(text: str) -> Callable[[Path], object]:
+    """A real `snakemake -n --configfile study.yaml --replace-workflow-config` on this YAML text."""
+    def provoke(tmp: Path):
+        from workflow_plan import snakemake
+
+        (tmp / "study.yaml").write_text(text)
+        proc = snakemake("-n", "--configfile", str(tmp / "study.yaml"), "--replace-workflow-config", cwd=tmp)
+        if proc.returncode:
+            raise snakemake_error(proc)
+        return proc
+    return provoke
+
+
+YAML_FILES = [
+    Case("config", "duplicate key in a --configfile (snakemake -n)",
+         snakemake_yaml(SMALL_STUDY % "2\n    epochs: 3"), "study.yaml, line 9",
+         ("duplicate key 'epochs' (first at line 8", "silently keeps the last"), "StudyConfigError"),
+    Case("config", "leading zero in a --configfile (YAML 1.1 octal)", snakemake_yaml(SMALL_STUDY % "010"),
+         "study.yaml, line 8", ("010 is read as 8 by YAML 1.1", "quote it"), "StudyConfigError"),
+    Case("config", "h:mm value in a --configfile (YAML 1.1 base 60)", snakemake_yaml(SMALL_STUDY % "1:30"),
+         "study.yaml, line 8", ("1:30 is read as 90 by YAML 1.1",), "StudyConfigError"),
+    Case("config", "YAML syntax error in a config file (study CLI)",
+         lambda tmp: cli("study", "--configfile", str(write(tmp / "bad.yaml", "a: [1, 2\nb: 3\n")))(tmp),
+         "bad.yaml, line 2", ("expected ',' or ']'",)),
+    Case("config", "duplicate key in a config file (study CLI)",
+         lambda tmp: cli("study", "--configfile", str(write(tmp / "dup.yaml", "study: a\nstudy: b\n")))(tmp),
+         "dup.yaml, line 2", ("duplicate key 'study'",)),
+]
+
 # ---- CLI -----------------------------------------------------------------------------------------------
 
 CLI = [
@@ -881,7 +926,7 @@ CLI = [
          "none.parquet", ("does not exist", "python -m darts_core benchmark-table")),
 ]
 
-CASES: list[Case] = CONFIG + SEARCH + DATA + BENCHMARK + GENOTYPE + ALPHA_LOGS + STOPS + RETRAIN + RELIABILITY + CLI
+CASES: list[Case] = CONFIG + SEARCH + DATA + BENCHMARK + GENOTYPE + ALPHA_LOGS + STOPS + RETRAIN + RELIABILITY + YAML_FILES + CLI
 
 
 def message_of(case: Case, tmp: Path) -> str:

@@ -55,3 +55,24 @@ def test_changing_a_finished_runs_setting_stops_before_anything_is_deleted(tmp_p
                       cwd=tmp_path)
     assert again.returncode == 0 and "rule search:" not in again.stdout, again.stdout[-2000:]
     assert _digests(run) == before
+
+
+def test_a_number_yaml_1_1_leaves_as_text_is_read_as_written(tmp_path):
+    """`a_lr: 3e-4` is a string to YAML 1.1 (Snakemake's reader): the schema said "'3e-4' is not of type
+    'number'". The Snakefile re-reads the file as written: the dry run plans the search, with 0.0003."""
+    import json
+    import subprocess
+    import sys
+
+    from bad_input_catalog import SMALL_STUDY
+
+    text = SMALL_STUDY.replace("epochs: %s", "epochs: 2\n    a_lr: 3e-4")
+    cfg = tmp_path / "study.yaml"
+    cfg.write_text(text)
+    assert yaml.safe_load(text)["experiments"]["e"]["a_lr"] == "3e-4"  # what Snakemake's reader gives
+    proc = snakemake("-n", "--configfile", str(cfg), "--replace-workflow-config", cwd=tmp_path)
+    assert proc.returncode == 0 and "rule search:" in proc.stdout, proc.stdout[-2000:] + proc.stderr[-2000:]
+    plan = subprocess.run([sys.executable, "-m", "darts_core", "study", "--configfile", str(cfg),
+                           "--replace-workflow-config", "--json"], capture_output=True, text=True, cwd=tmp_path)
+    assert plan.returncode == 0, plan.stderr
+    assert json.loads(plan.stdout)[0]["settings"]["a_lr"] == 0.0003
