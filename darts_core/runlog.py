@@ -33,6 +33,7 @@ ALPHA_COLUMNS = ("epoch", "cell", "edge", "op", "alpha", "weight")
 METRIC_COLUMNS = ("epoch", "train_loss", "train_acc", "valid_loss", "valid_acc", "weight_lr", "alpha_lr", "seconds")
 GENOTYPE_COLUMNS = ("epoch", "arch")
 HESSIAN_COLUMNS = ("epoch", "eigenvalue", "method")
+WEIGHT_SUM_TOL = 5e-3  # float32 weights, and the 4-decimal prints of imported DARTS-PT logs
 
 
 def _free_bytes(folder: Path) -> int | None:
@@ -180,6 +181,20 @@ def read_alphas(path: str | os.PathLike, known_ops: Sequence[str] | None = None)
         bad = df.index[~np.isfinite(df[col].to_numpy(dtype=np.float64))]
         if len(bad):
             raise DartsCoreError(f"alpha log {path}: row {bad[0]} has a non-finite {col} ({df[col].iloc[bad[0]]})")
+    # values, not only shapes: every method logs a distribution over each edge's ops (softmax for DARTS and
+    # GDAS, GAEA's simplex weights, DrNAS's Dirichlet mean, RSPS's uniform / one-hot sampling weights)
+    weights = df["weight"].to_numpy(dtype=np.float64)
+    neg = np.flatnonzero(weights < 0)
+    if len(neg):
+        raise DartsCoreError(f"alpha log {path}: row {neg[0]} has a negative weight ({weights[neg[0]]:g}); mixing "
+                             "weights are a distribution over an edge's ops")
+    sums = df.groupby(["epoch", "cell", "edge"], sort=False)["weight"].sum()
+    off = sums[(sums - 1.0).abs() > WEIGHT_SUM_TOL]
+    if len(off):
+        (epoch, cell, edge), total = off.index[0], off.iloc[0]
+        row = int(np.flatnonzero(((df["epoch"] == epoch) & (df["cell"] == cell) & (df["edge"] == edge)).to_numpy())[0])
+        raise DartsCoreError(f"alpha log {path}: epoch {epoch} cell {cell} edge {edge} (from row {row}): weights sum "
+                             f"to {total:.6g}, not 1; mixing weights are a distribution over an edge's ops")
     if known_ops is not None:
         bad = df.index[~df["op"].isin(list(known_ops))]
         if len(bad):

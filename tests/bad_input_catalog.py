@@ -546,6 +546,26 @@ def _with_nan(df):
     return df
 
 
+def _drop_none_on_edge_1_0(df):
+    """`none` left out on edge 1<-0, its other ops' weights still summing to 1."""
+    df = df[~((df["edge"] == "1<-0") & (df["op"] == "none"))].copy()
+    df.loc[df["edge"] == "1<-0", "weight"] = 0.25
+    return df
+
+
+def _alpha_weights(change):
+    def edit(df):
+        df = df.copy()
+        change(df)
+        return df
+    return edit
+
+
+def _genotypes_of_other_epochs(tmp):
+    """A run whose genotypes.csv has an epoch its alpha log (epochs 0-1) lacks (stops)."""
+    return run_dir(genotypes_csv=f"epoch,arch\n0,{NB201_ZEROS}\n1,{NB201_ZEROS}\n2,{NB201_ZEROS}\n")(tmp)
+
+
 def _dartspt_log(tmp):
     """import-log darts-pt on a log whose alpha tensor rows sum to 2 (not softmax output)."""
     from darts_core.importers import import_dartspt
@@ -570,13 +590,21 @@ ALPHA_LOGS = [
          "alphas.parquet", ("row 60 repeats (epoch 0, cell normal, edge 2<-0, op nor_conv_1x1)",)),
     Case("alpha log", "alpha log with epochs as text", alpha_log(lambda df: df.assign(epoch=df["epoch"].astype(str))),
          "alphas.parquet", ("column epoch holds object values, expected integers",)),
+    Case("alpha log", "alpha log with a negative weight",
+         alpha_log(_alpha_weights(lambda df: df.__setitem__("weight", df["weight"].where(df.index != 4, -0.2)))),
+         "alphas.parquet", ("row 4 has a negative weight (-0.2)",)),
+    Case("alpha log", "alpha log whose weights on an edge do not sum to 1",
+         alpha_log(_alpha_weights(lambda df: df.__setitem__("weight", df["weight"].where(df.index != 7, 0.9)))),
+         "alphas.parquet", ("epoch 0 cell normal edge 2<-0 (from row 5): weights sum to 1.7, not 1",)),
+    Case("alpha log", "genotypes.csv with epochs the alpha log lacks (stops)", _genotypes_of_other_epochs, "run ",
+         ("genotypes.csv has epochs 0..2 (3), alphas.parquet 0..1 (2): epoch 2 is only in genotypes.csv",)),
     Case("alpha log", "alpha log that is not Parquet",
          lambda tmp: __import__("darts_core.runlog", fromlist=["x"]).read_alphas(write(tmp / "alphas.parquet", "x\n")),
          "alphas.parquet", ("cannot be read",)),
     Case("alpha log", "alpha log with an edge too few (stops)", run_dir(lambda df: df[df["edge"] != "3<-2"]),
          "seed0/alphas.parquet", ("cell normal has no rows for edge 3<-2",)),
     Case("alpha log", "alpha log with an op missing on one edge (stops)",
-         run_dir(lambda df: df[~((df["edge"] == "1<-0") & (df["op"] == "none"))]), "seed0/alphas.parquet",
+         run_dir(_drop_none_on_edge_1_0), "seed0/alphas.parquet",
          ("cell normal edge 1<-0 has ops skip_connect", "most edges have none, skip_connect")),
     Case("alpha log", "run directory without alphas or genotypes", run_dir(lambda df: None), "seed0:",
          ("neither alphas.parquet nor genotypes.csv exists",)),
