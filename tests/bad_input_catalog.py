@@ -198,6 +198,10 @@ CONFIG = [
     Case("config", "figure of an experiment that does not exist",
          study_check(_set("figures/fig2_warmup/experiment", "exp99")),
          "figures.fig2_warmup.experiment", ("no experiment 'exp99'",), "StudyConfigError"),
+    Case("config", "paper table row label with a typo (would drop out of the vs-paper comparison)",
+         study_check(lambda cfg: cfg["tables"]["table2"]["rows"][1].update(label="DARTS+ (sc2)")),
+         "tables.table2.rows[1].label", ("'DARTS+ (sc2)' is not a row of the paper's table2", "did you mean 'DARTS+ (sc_2)'?"),
+         "StudyConfigError"),
     Case("config", "table row of an unpublished genotype",
          study_check(_set("tables/table4/rows", [{"label": "X", "genotype": "DARTS_V3"}])),
          "tables.table4.rows[0].genotype", ("'DARTS_V3' is not a published genotype",), "StudyConfigError"),
@@ -397,6 +401,12 @@ def _table_rows(archs, dataset="cifar10", metric="test"):
                          "metric": metric, "accuracy": 90.0})
 
 
+def index_to_arch_(i):
+    from darts_core.benchmark.nb201_index import index_to_arch
+
+    return index_to_arch(i)
+
+
 def _table_other_order(tmp):
     from darts_core.benchmark.nb201_index import index_to_arch
 
@@ -439,6 +449,14 @@ BENCHMARK = [
          ("dataset value(s) 'cifar10-valid' are not cifar10", "rebuild it")),
     Case("benchmark", "benchmark table in another index order", _table_other_order, "nb201.parquet",
          ("index 0 holds", "rebuild it")),
+    Case("benchmark", "benchmark table with no rows", lambda tmp: _table(tmp, _table_rows([])), "nb201.parquet",
+         ("no rows",)),
+    Case("benchmark", "benchmark table with an accuracy of 5429 %",
+         lambda tmp: _table(tmp, _table_rows([index_to_arch_(i) for i in range(3)]).assign(accuracy=[90.0, 5429.0, 91.0])),
+         "nb201.parquet", ("row 1 (index 1, cifar10 test) has accuracy 5429, not a percentage in 0..100",)),
+    Case("benchmark", "benchmark table with a repeated (index, dataset, metric) row",
+         lambda tmp: _table(tmp, _table_rows([index_to_arch_(i) for i in (0, 0, 1)]).assign(index=[0, 0, 1])),
+         "nb201.parquet", ("row 1 repeats (index 0, cifar10, test)",)),
 ]
 
 # ---- genotype strings ----------------------------------------------------------------------------------
