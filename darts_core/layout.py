@@ -20,6 +20,7 @@ HESSIAN = "hessian.csv"  # DARTS-ES runs only (hessian_every > 0)
 RUN_INFO = "run.json"
 CHECKPOINT = "checkpoint.pt"
 RUN_LOCK = "search.lock"  # held (fcntl) by the search writing the folder, for its lifetime
+RETRAIN_LOCK = "training.lock"  # the same for a retrain folder
 SEARCH_PRODUCTS = {"alphas": ALPHAS, "metrics": METRICS, "genotypes": GENOTYPES, "info": RUN_INFO}
 MAGNITUDES = "magnitudes.csv"  # Eq. 11 per epoch and op
 STOPS = "stops.csv"  # Algorithm 2: criterion, epoch, arch, met, note
