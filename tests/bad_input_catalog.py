@@ -853,6 +853,15 @@ def _busy_run_folder(tmp):
         return run_search(resolve_config({"dataset": "digits", "epochs": 1}), tmp / "run")
 
 
+def _busy_retrain_folder(tmp):
+    from darts_core.layout import RETRAIN_LOCK
+    from darts_core.runlog import folder_lock
+
+    (tmp / "out").mkdir()
+    with folder_lock(tmp / "out", RETRAIN_LOCK, "training"):
+        return _retrain(tmp)
+
+
 def _gpu_lock_symlink(tmp):
     from darts_core.gpu import claim_gpu
 
@@ -902,6 +911,8 @@ RELIABILITY = [
          ("import target", "is not empty (holds alphas.parquet, checkpoint.pt)", "nothing was written")),
     Case("run folder", "second search writing the same run folder", _busy_run_folder, "run folder",
          ("is in use by another search (pid",)),
+    Case("run folder", "second training writing the same retrain folder", _busy_retrain_folder, "out",
+         ("is in use by another training (pid",)),
     Case("run folder", "full disk while a product is written", _full_disk, "metrics.csv",
          ("No space left on device", "its previous version is kept")),
     Case("machine", "symlink planted as a GPU lock file", _gpu_lock_symlink, "locks/gpu0.slot0.lock",
