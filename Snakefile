@@ -1,8 +1,18 @@
 # Reproduction of Zhang & Ding, "Delve into the Performance Degradation of Differentiable
 # Architecture Search" (CIKM 2021). The study is config.yaml; README.md tells how to run it.
+import os
+
 from snakemake.utils import min_version
 
 min_version("9.0")
+
+
+# Snakemake's own reader names neither file nor line for a YAML error; ours does (a --configfile is read by
+# Snakemake before this file runs: `python -m darts_core study --configfile F` names its line)
+if os.path.exists("config.yaml"):
+    from darts_core.study.config import load_yaml_strictly
+
+    load_yaml_strictly("config.yaml")
 
 
 configfile: "config.yaml"
@@ -13,6 +23,7 @@ include: "workflow/rules/common.smk"
 
 onstart:
     check_search_data(config)
+    check_device(config, workflow.local_exec)
 
 
 report: "workflow/report/workflow.rst"

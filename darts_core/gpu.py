@@ -18,7 +18,10 @@ Rules:
   says so.
 - Else one exclusive fcntl lock (flock) is taken per (device, slot) in a lock directory (argument
   `lock_dir`, else env DARTS_GPU_LOCK_DIR, else /tmp/darts_core-gpu-locks: machine-wide, because the
-  GPUs are machine-wide and two workflows on one machine must see each other's claims). Slots fill
+  GPUs are machine-wide and two workflows on one machine must see each other's claims). The folder is
+  created sticky (1777) or checked (a real folder, sticky when others may write to it); lock files are
+  opened without following symbolic links, must be regular files, and another user's is never written
+  or chmod-ed. Slots fill
   breadth-first: slot 0 of every device before slot 1 of any, so jobs spread before they share.
   `per_device` > 1 lets that many small searches share one GPU (the caller then raises Snakemake's
   `--resources gpu=` to devices x per_device).
@@ -36,11 +39,14 @@ import logging
 import os
 import shutil
 import socket
+import stat
 import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
+
+from darts_core.errors import DartsCoreError
 
 log = logging.getLogger("darts_core.gpu")
 
@@ -104,6 +110,29 @@ def count_devices() -> int:
     return 0
 
 
+def count_devices_without_torch() -> int | None:
+    """CUDA devices this machine shows without importing torch (for the workflow's start): env
+    DARTS_GPU_COUNT, an explicit empty CUDA_VISIBLE_DEVICES, the NVIDIA driver's /proc entries, nvidia-smi;
+    None when CUDA_VISIBLE_DEVICES names devices (a scheduler gave them: trusted)."""
+    override = os.environ.get(ENV_COUNT)
+    if override not in (None, ""):
+        return count_devices()
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if visible is not None:
+        return 0 if visible.strip() in ("", "-1", "none", "NoDevFiles") else None
+    gpus = Path("/proc/driver/nvidia/gpus")
+    if gpus.is_dir() and any(gpus.iterdir()):
+        return sum(1 for _ in gpus.iterdir())
+    smi = shutil.which("nvidia-smi")
+    if smi:
+        try:
+            out = subprocess.run([smi, "-L"], capture_output=True, text=True, timeout=30).stdout
+            return sum(1 for line in out.splitlines() if line.startswith("GPU "))
+        except (OSError, subprocess.SubprocessError):
+            return 0
+    return 0
+
+
 def _lock_dir(lock_dir: str | os.PathLike | None) -> Path:
     if lock_dir is not None:
         return Path(lock_dir)
@@ -111,14 +140,54 @@ def _lock_dir(lock_dir: str | os.PathLike | None) -> Path:
     return Path(env) if env else DEFAULT_LOCK_DIR
 
 
-def _try_lock(path: Path) -> int | None:
-    """Open `path` and take an exclusive non-blocking flock; the fd on success, None if held elsewhere."""
+def _check_lock_dir(root: Path) -> Path:
+    """Create the lock directory (mode 1777, sticky: shared by every user of the machine's GPUs, none can
+    remove or replace another's lock files) or check the one there: a real directory, not a symbolic link,
+    and, when others may write to it, sticky. Only a directory we own is chmod-ed."""
     try:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o666)
-        writable = True
-    except PermissionError:  # another user's lock file: flock needs only a read descriptor
-        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
-        writable = False
+        root.mkdir(parents=True, exist_ok=False)
+        created = True
+    except FileExistsError:
+        created = False
+    st = os.lstat(root)
+    if stat.S_ISLNK(st.st_mode):
+        raise DartsCoreError(f"GPU lock folder {root} is a symbolic link; not following it (remove it, or set "
+                             f"{ENV_LOCK_DIR} to a folder of your own)")
+    if not stat.S_ISDIR(st.st_mode):
+        raise DartsCoreError(f"GPU lock folder {root} is not a folder; remove it or set {ENV_LOCK_DIR}")
+    if created and st.st_uid == os.geteuid():
+        with contextlib.suppress(OSError):
+            os.chmod(root, 0o1777)
+        st = os.lstat(root)
+    if st.st_mode & stat.S_IWOTH and not st.st_mode & stat.S_ISVTX:
+        raise DartsCoreError(f"GPU lock folder {root} is writable by every user without the sticky bit, so "
+                             f"anyone can replace its lock files; chmod +t it or set {ENV_LOCK_DIR}")
+    return root
+
+
+def _try_lock(path: Path) -> int | None:
+    """Open `path` and take an exclusive non-blocking flock; the fd on success, None if held elsewhere.
+
+    Never follows a symbolic link (O_NOFOLLOW) and accepts only a regular file: a link planted in a shared
+    lock folder cannot make this process truncate or chmod another file. Another user's lock file is
+    opened read-only (flock needs no more) and never written or chmod-ed."""
+    flags = os.O_CLOEXEC | os.O_NOFOLLOW | os.O_NONBLOCK
+    try:
+        try:
+            fd = os.open(path, flags | os.O_RDWR | os.O_CREAT, 0o644)
+        except PermissionError:  # another user's lock file: flock needs only a read descriptor
+            fd = os.open(path, flags | os.O_RDONLY)
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise DartsCoreError(f"GPU lock file {path} is a symbolic link; not following it (remove it, or set "
+                                 f"{ENV_LOCK_DIR} to a folder of your own)") from None
+        if exc.errno == errno.EISDIR:
+            raise DartsCoreError(f"GPU lock file {path} is not a regular file; remove it or set {ENV_LOCK_DIR}") from None
+        raise
+    st = os.fstat(fd)
+    if not stat.S_ISREG(st.st_mode):
+        os.close(fd)
+        raise DartsCoreError(f"GPU lock file {path} is not a regular file; remove it or set {ENV_LOCK_DIR}")
     try:
         fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
     except OSError as exc:
@@ -126,11 +195,10 @@ def _try_lock(path: Path) -> int | None:
         if exc.errno in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
             return None
         raise
-    if writable:  # who holds it, for a person looking at the lock directory (the lock is the flock)
-        os.ftruncate(fd, 0)
-        os.write(fd, f"pid={os.getpid()} host={socket.gethostname()} since={time.time():.0f}\n".encode())
+    if st.st_uid == os.geteuid() and os.fstat(fd).st_nlink == 1:  # who holds it, for a person looking (the lock is the flock)
         with contextlib.suppress(OSError):
-            os.fchmod(fd, 0o666)  # let other users' jobs open it read-write too
+            os.ftruncate(fd, 0)
+            os.write(fd, f"pid={os.getpid()} host={socket.gethostname()} since={time.time():.0f}\n".encode())
     return fd
 
 
@@ -164,10 +232,7 @@ def claim_gpu(
         yield GpuClaim(source="cpu", visible_devices="")
         return
 
-    root = _lock_dir(lock_dir)
-    root.mkdir(parents=True, exist_ok=True)
-    with contextlib.suppress(OSError):  # shared by every user of the machine's GPUs
-        os.chmod(root, 0o1777)
+    root = _check_lock_dir(_lock_dir(lock_dir))
 
     deadline = None if timeout is None else time.monotonic() + timeout
     fd = None
@@ -205,7 +270,8 @@ def claim_gpu(
     finally:
         if os.environ.get("CUDA_VISIBLE_DEVICES") == str(device):
             del os.environ["CUDA_VISIBLE_DEVICES"]
-        with contextlib.suppress(OSError):
-            os.ftruncate(fd, 0)
+        if os.fstat(fd).st_uid == os.geteuid():
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
         os.close(fd)  # drops the flock
         log.info("GPU: released device %d slot %d", device, slot)

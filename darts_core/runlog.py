@@ -18,6 +18,7 @@ Writes are atomic (temporary file, then rename) so a killed job never leaves a h
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -35,21 +36,86 @@ ALPHA_COLUMNS = ("epoch", "cell", "edge", "op", "alpha", "weight")
 METRIC_COLUMNS = ("epoch", "train_loss", "train_acc", "valid_loss", "valid_acc", "weight_lr", "alpha_lr", "seconds")
 GENOTYPE_COLUMNS = ("epoch", "arch")
 HESSIAN_COLUMNS = ("epoch", "eigenvalue", "method")
+WEIGHT_SUM_TOL = 5e-3  # float32 weights, and the 4-decimal prints of imported DARTS-PT logs
+
+
+def _free_bytes(folder: Path) -> int | None:
+    try:
+        st = os.statvfs(folder)
+    except OSError:
+        return None
+    return st.f_bavail * st.f_frsize
 
 
 def atomic_write(path: str | os.PathLike, write) -> Path:
-    """Call `write(tmp_path)` on a temporary file beside `path`, then rename it into place."""
+    """Call `write(tmp_path)` on a temporary file beside `path`, then rename it into place. A full disk (or
+    quota) is one line naming the file and saying so, whatever the writer raised (torch reports a failed
+    write as a RuntimeError without the cause); `path` keeps its previous content."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as err:
+        _raise_if_full(err, path)
+        raise
     os.close(fd)
     try:
         write(tmp)
         os.replace(tmp, path)
+    except Exception as err:  # noqa: BLE001 - re-raised unless the disk is full
+        _raise_if_full(err, path)
+        raise
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return path
+
+
+def _raise_if_full(err: BaseException, path: Path) -> None:
+    import errno
+
+    free = _free_bytes(path.parent)
+    full = isinstance(err, OSError) and err.errno in (errno.ENOSPC, errno.EDQUOT)
+    if full or (free is not None and free < (1 << 20) and not isinstance(err, DartsCoreError)):
+        kept = "its previous version is kept" if path.exists() else "nothing was written"
+        where = "" if free is None else f" ({free} bytes free in {path.parent})"
+        raise DartsCoreError(f"cannot write {path}: No space left on device{where}; {kept}") from None
+
+
+@contextlib.contextmanager
+def folder_lock(folder: str | os.PathLike, name: str, what: str = "search"):
+    """Hold an exclusive fcntl lock on `folder/name` for the block: a second writer of the same run folder
+    (an orphaned search still running after Snakemake was killed, then a rerun) stops with one line. The
+    lock file is opened without following links and must be a regular file; the kernel drops the lock
+    when the process dies, so a killed search never leaves the folder locked."""
+    import errno
+    import fcntl
+    import socket
+    import stat
+
+    path = Path(folder) / name
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | os.O_CLOEXEC | os.O_NONBLOCK, 0o644)
+    except OSError as err:
+        if err.errno in (errno.ELOOP, errno.EISDIR):
+            raise DartsCoreError(f"lock file {path} is a symbolic link or a folder; not following it, remove it") from None
+        raise
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise DartsCoreError(f"lock file {path} is not a regular file; remove it")
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError as err:
+            if err.errno not in (errno.EWOULDBLOCK, errno.EAGAIN, errno.EACCES):
+                raise
+            holder = os.pread(fd, 200, 0).decode(errors="replace").strip() or "unknown"
+            raise DartsCoreError(f"run folder {folder} is in use by another {what} ({holder}); end that one first, "
+                                 "nothing was written") from None
+        os.ftruncate(fd, 0)
+        os.write(fd, f"pid {os.getpid()} on {socket.gethostname()}\n".encode())
+        yield path
+    finally:
+        os.close(fd)
 
 
 def write_table(df: pd.DataFrame, path: str | os.PathLike) -> Path:
@@ -118,6 +184,20 @@ def read_alphas(path: str | os.PathLike, known_ops: Sequence[str] | None = None)
         bad = df.index[~np.isfinite(df[col].to_numpy(dtype=np.float64))]
         if len(bad):
             raise DartsCoreError(f"alpha log {path}: row {bad[0]} has a non-finite {col} ({df[col].iloc[bad[0]]})")
+    # values, not only shapes: every method logs a distribution over each edge's ops (softmax for DARTS and
+    # GDAS, GAEA's simplex weights, DrNAS's Dirichlet mean, RSPS's uniform / one-hot sampling weights)
+    weights = df["weight"].to_numpy(dtype=np.float64)
+    neg = np.flatnonzero(weights < 0)
+    if len(neg):
+        raise DartsCoreError(f"alpha log {path}: row {neg[0]} has a negative weight ({weights[neg[0]]:g}); mixing "
+                             "weights are a distribution over an edge's ops")
+    sums = df.groupby(["epoch", "cell", "edge"], sort=False)["weight"].sum()
+    off = sums[(sums - 1.0).abs() > WEIGHT_SUM_TOL]
+    if len(off):
+        (epoch, cell, edge), total = off.index[0], off.iloc[0]
+        row = int(np.flatnonzero(((df["epoch"] == epoch) & (df["cell"] == cell) & (df["edge"] == edge)).to_numpy())[0])
+        raise DartsCoreError(f"alpha log {path}: epoch {epoch} cell {cell} edge {edge} (from row {row}): weights sum "
+                             f"to {total:.6g}, not 1; mixing weights are a distribution over an edge's ops")
     if known_ops is not None:
         bad = df.index[~df["op"].isin(list(known_ops))]
         if len(bad):

@@ -198,6 +198,10 @@ CONFIG = [
     Case("config", "figure of an experiment that does not exist",
          study_check(_set("figures/fig2_warmup/experiment", "exp99")),
          "figures.fig2_warmup.experiment", ("no experiment 'exp99'",), "StudyConfigError"),
+    Case("config", "paper table row label with a typo (would drop out of the vs-paper comparison)",
+         study_check(lambda cfg: cfg["tables"]["table2"]["rows"][1].update(label="DARTS+ (sc2)")),
+         "tables.table2.rows[1].label", ("'DARTS+ (sc2)' is not a row of the paper's table2", "did you mean 'DARTS+ (sc_2)'?"),
+         "StudyConfigError"),
     Case("config", "table row of an unpublished genotype",
          study_check(_set("tables/table4/rows", [{"label": "X", "genotype": "DARTS_V3"}])),
          "tables.table4.rows[0].genotype", ("'DARTS_V3' is not a published genotype",), "StudyConfigError"),
@@ -349,7 +353,7 @@ DATA = [
 PTH = "NAS-Bench-201-v1_1-096897.pth"
 
 
-def _pth(tmp, data: bytes | None = None, obj=None, name=PTH, pin=True):
+def _pth(tmp, data: bytes | None = None, obj=None, name=PTH, pin=True, trust=False):
     """read_pth (the benchmark-table command) on a file of these bytes or this torch-saved object."""
     import torch
 
@@ -360,7 +364,17 @@ def _pth(tmp, data: bytes | None = None, obj=None, name=PTH, pin=True):
         torch.save(obj, path)
     else:
         write(path, data)
-    return read_pth(path, hashlib.sha256(path.read_bytes()).hexdigest() if pin else None)
+    return read_pth(path, hashlib.sha256(path.read_bytes()).hexdigest() if pin else None, trust_unverified=trust)
+
+
+def _pth_named_after_its_hash(tmp):
+    """A .pth whose name carries its own md5 tag (what the old 6-hex check accepted), neither pinned nor
+    opted in: it is not unpickled."""
+    from darts_core.benchmark.pth_source import read_pth
+
+    path = write(tmp / "forged.pth", b"any bytes at all")
+    named = path.rename(tmp / f"NAS-Bench-201-v1_1-{hashlib.md5(path.read_bytes()).hexdigest()[-6:]}.pth")
+    return read_pth(named)
 
 
 def _csv(tmp, name, text):
@@ -387,6 +401,12 @@ def _table_rows(archs, dataset="cifar10", metric="test"):
                          "metric": metric, "accuracy": 90.0})
 
 
+def index_to_arch_(i):
+    from darts_core.benchmark.nb201_index import index_to_arch
+
+    return index_to_arch(i)
+
+
 def _table_other_order(tmp):
     from darts_core.benchmark.nb201_index import index_to_arch
 
@@ -398,10 +418,12 @@ BENCHMARK = [
          lambda tmp: __import__("darts_core.benchmark.pth_source", fromlist=["x"]).verify_checksum(
              write(tmp / PTH, b"truncated download"), sha256="0" * 64), PTH, ("differs from the pinned",)),
     Case("benchmark", ".pth whose checksum does not match its name's tag",
-         lambda tmp: _pth(tmp, b"truncated download", pin=False), PTH,
+         lambda tmp: _pth(tmp, b"truncated download", pin=False, trust=True), PTH,
          ("does not match the tag 096897", "corrupt or incomplete")),
     Case("benchmark", ".pth renamed (no tag to check, no pinned sha256)",
-         lambda tmp: _pth(tmp, b"x", name="nb201.pth", pin=False), "nb201.pth", ("cannot verify",)),
+         lambda tmp: _pth(tmp, b"x", name="nb201.pth", pin=False, trust=True), "nb201.pth", ("cannot verify",)),
+    Case("benchmark", ".pth named after its own hash, no pinned sha256, no opt-in", _pth_named_after_its_hash,
+         "NAS-Bench-201-v1_1-", ("cannot verify this file (no full digest", "paths.nb201_trust_unverified: true")),
     Case("benchmark", ".pth (pinned sha256) that torch cannot load", lambda tmp: _pth(tmp, b"not a torch file"),
          PTH, ("not a NAS-Bench-201 benchmark file, torch cannot load it",)),
     Case("benchmark", ".pth (pinned sha256) of another torch object", lambda tmp: _pth(tmp, obj={"weights": [1]}),
@@ -427,6 +449,14 @@ BENCHMARK = [
          ("dataset value(s) 'cifar10-valid' are not cifar10", "rebuild it")),
     Case("benchmark", "benchmark table in another index order", _table_other_order, "nb201.parquet",
          ("index 0 holds", "rebuild it")),
+    Case("benchmark", "benchmark table with no rows", lambda tmp: _table(tmp, _table_rows([])), "nb201.parquet",
+         ("no rows",)),
+    Case("benchmark", "benchmark table with an accuracy of 5429 %",
+         lambda tmp: _table(tmp, _table_rows([index_to_arch_(i) for i in range(3)]).assign(accuracy=[90.0, 5429.0, 91.0])),
+         "nb201.parquet", ("row 1 (index 1, cifar10 test) has accuracy 5429, not a percentage in 0..100",)),
+    Case("benchmark", "benchmark table with a repeated (index, dataset, metric) row",
+         lambda tmp: _table(tmp, _table_rows([index_to_arch_(i) for i in (0, 0, 1)]).assign(index=[0, 0, 1])),
+         "nb201.parquet", ("row 1 repeats (index 0, cifar10, test)",)),
 ]
 
 # ---- genotype strings ----------------------------------------------------------------------------------
@@ -534,6 +564,26 @@ def _with_nan(df):
     return df
 
 
+def _drop_none_on_edge_1_0(df):
+    """`none` left out on edge 1<-0, its other ops' weights still summing to 1."""
+    df = df[~((df["edge"] == "1<-0") & (df["op"] == "none"))].copy()
+    df.loc[df["edge"] == "1<-0", "weight"] = 0.25
+    return df
+
+
+def _alpha_weights(change):
+    def edit(df):
+        df = df.copy()
+        change(df)
+        return df
+    return edit
+
+
+def _genotypes_of_other_epochs(tmp):
+    """A run whose genotypes.csv has an epoch its alpha log (epochs 0-1) lacks (stops)."""
+    return run_dir(genotypes_csv=f"epoch,arch\n0,{NB201_ZEROS}\n1,{NB201_ZEROS}\n2,{NB201_ZEROS}\n")(tmp)
+
+
 def _dartspt_log(tmp):
     """import-log darts-pt on a log whose alpha tensor rows sum to 2 (not softmax output)."""
     from darts_core.importers import import_dartspt
@@ -558,13 +608,21 @@ ALPHA_LOGS = [
          "alphas.parquet", ("row 60 repeats (epoch 0, cell normal, edge 2<-0, op nor_conv_1x1)",)),
     Case("alpha log", "alpha log with epochs as text", alpha_log(lambda df: df.assign(epoch=df["epoch"].astype(str))),
          "alphas.parquet", ("column epoch holds object values, expected integers",)),
+    Case("alpha log", "alpha log with a negative weight",
+         alpha_log(_alpha_weights(lambda df: df.__setitem__("weight", df["weight"].where(df.index != 4, -0.2)))),
+         "alphas.parquet", ("row 4 has a negative weight (-0.2)",)),
+    Case("alpha log", "alpha log whose weights on an edge do not sum to 1",
+         alpha_log(_alpha_weights(lambda df: df.__setitem__("weight", df["weight"].where(df.index != 7, 0.9)))),
+         "alphas.parquet", ("epoch 0 cell normal edge 2<-0 (from row 5): weights sum to 1.7, not 1",)),
+    Case("alpha log", "genotypes.csv with epochs the alpha log lacks (stops)", _genotypes_of_other_epochs, "run ",
+         ("genotypes.csv has epochs 0..2 (3), alphas.parquet 0..1 (2): epoch 2 is only in genotypes.csv",)),
     Case("alpha log", "alpha log that is not Parquet",
          lambda tmp: __import__("darts_core.runlog", fromlist=["x"]).read_alphas(write(tmp / "alphas.parquet", "x\n")),
          "alphas.parquet", ("cannot be read",)),
     Case("alpha log", "alpha log with an edge too few (stops)", run_dir(lambda df: df[df["edge"] != "3<-2"]),
          "seed0/alphas.parquet", ("cell normal has no rows for edge 3<-2",)),
     Case("alpha log", "alpha log with an op missing on one edge (stops)",
-         run_dir(lambda df: df[~((df["edge"] == "1<-0") & (df["op"] == "none"))]), "seed0/alphas.parquet",
+         run_dir(_drop_none_on_edge_1_0), "seed0/alphas.parquet",
          ("cell normal edge 1<-0 has ops skip_connect", "most edges have none, skip_connect")),
     Case("alpha log", "run directory without alphas or genotypes", run_dir(lambda df: None), "seed0:",
          ("neither alphas.parquet nor genotypes.csv exists",)),
@@ -663,6 +721,262 @@ RETRAIN = [
          lambda tmp: _retrain(tmp, checkpoint=[1, 2, 3]), "out/checkpoint.pt", ("is not a checkpoint of darts_core",)),
 ]
 
+# ---- untrusted files, run folders, faults (issue #17) ----------------------------------------------
+
+
+class _Payload:
+    """Unpickling this makes a folder (os.mkdir): what a planted pickle could do instead."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        import os
+
+        return os.mkdir, (self.marker,)
+
+
+def _planted_checkpoint(tmp):
+    import torch
+
+    from darts_core.checkpoint import load_checkpoint
+
+    torch.save({"epoch": 1, "config": {}, "x": _Payload(tmp / "pwned")}, tmp / "checkpoint.pt")
+    try:
+        return load_checkpoint(tmp / "checkpoint.pt")
+    finally:
+        assert not (tmp / "pwned").exists(), "the planted payload ran"
+
+
+def _foreign_search_checkpoint(tmp):
+    """A dict checkpoint.pt of another program in a run folder, given to the search's resume."""
+    import torch
+
+    from darts_core.checkpoint import load_checkpoint
+    from darts_core.search.state import restore
+
+    torch.save({"state_dict": {"w": torch.zeros(2)}}, tmp / "checkpoint.pt")
+    return restore(load_checkpoint(tmp / "checkpoint.pt"), None, None, None, None, None, tmp / "checkpoint.pt")
+
+
+def _in_dir(tmp, fn):
+    import os
+
+    cwd = os.getcwd()
+    os.chdir(tmp)
+    try:
+        return fn()
+    finally:
+        os.chdir(cwd)
+
+
+def _finished_run(tmp, info) -> Path:
+    """The paper config's first search folder (under `tmp`) holding this run.json (a dict or text)."""
+    from darts_core.study.searches import study_runs
+
+    row = next(r for r in study_runs(paper_config()) if r["dir"])
+    text = info if isinstance(info, str) else json.dumps(info)
+    return write(tmp / row["dir"] / "run.json", text)
+
+
+def _changed_setting(tmp):
+    """A finished search of the paper config whose a_lr the config now changes: load_study (the Snakefile's
+    first step, before Snakemake deletes anything) stops; the run folder is untouched."""
+    from darts_core.search.config import resolve_config
+    from darts_core.study import load_study
+    from darts_core.study.searches import home_of, search_mapping, study_runs
+
+    cfg = paper_config()
+    row = next(r for r in study_runs(cfg) if r["dir"])
+    old = resolve_config({**search_mapping(cfg, *home_of(cfg, row["experiment"], row["run"]), row["dataset"],
+                                           row["seed"]), "a_lr": 0.0042}).to_dict()
+    info = _finished_run(tmp, {"status": "finished", "config": old})
+    before = info.read_bytes()
+    try:
+        return _in_dir(tmp, lambda: load_study(cfg))
+    finally:
+        assert info.read_bytes() == before
+
+
+def _damaged_run_json(tmp, text):
+    from darts_core.study import load_study
+
+    _finished_run(tmp, text)
+    return _in_dir(tmp, lambda: load_study(paper_config()))
+
+
+def _workflow_cuda_without_gpu(tmp):
+    """A real run with compute.device: cuda on a machine with no CUDA device (DARTS_GPU_COUNT=0): the
+    onstart check stops it before any job."""
+    import os
+
+    from workflow_plan import snakemake
+
+    cfg = study_without_cifar()
+    cfg["compute"]["device"] = "cuda"
+    cfg["experiments"]["e"]["datasets"] = ["digits"]
+    (tmp / "study.yaml").write_text(yaml.safe_dump(cfg))
+    old = os.environ.get("DARTS_GPU_COUNT")
+    os.environ["DARTS_GPU_COUNT"] = "0"
+    try:
+        proc = snakemake("--configfile", str(tmp / "study.yaml"), "--replace-workflow-config", "--cores", "1",
+                         cwd=tmp)
+    finally:
+        if old is None:
+            del os.environ["DARTS_GPU_COUNT"]
+        else:
+            os.environ["DARTS_GPU_COUNT"] = old
+    if proc.returncode:
+        raise snakemake_error(proc)
+    return proc
+
+
+def _import_into_search_folder(tmp):
+    from darts_core.importers import import_dartspt
+
+    write(tmp / "run" / "alphas.parquet", "the search's alpha log")
+    write(tmp / "run" / "checkpoint.pt", "the search's checkpoint")
+    try:
+        return import_dartspt(write(tmp / "log.txt", "2025-01-13 11:10:00,000 epoch 0 lr 2.5e-02\n"), tmp / "run")
+    finally:
+        assert (tmp / "run" / "alphas.parquet").read_text() == "the search's alpha log"
+
+
+def _busy_run_folder(tmp):
+    from darts_core.layout import RUN_LOCK
+    from darts_core.runlog import folder_lock
+    from darts_core.search.config import resolve_config
+    from darts_core.search.loop import run_search
+
+    (tmp / "run").mkdir()
+    with folder_lock(tmp / "run", RUN_LOCK):  # the orphaned search still holds it
+        return run_search(resolve_config({"dataset": "digits", "epochs": 1}), tmp / "run")
+
+
+def _busy_retrain_folder(tmp):
+    from darts_core.layout import RETRAIN_LOCK
+    from darts_core.runlog import folder_lock
+
+    (tmp / "out").mkdir()
+    with folder_lock(tmp / "out", RETRAIN_LOCK, "training"):
+        return _retrain(tmp)
+
+
+def _gpu_lock_symlink(tmp):
+    from darts_core.gpu import claim_gpu
+
+    write(tmp / "victim", "someone's file")
+    (tmp / "locks").mkdir()
+    (tmp / "locks" / "gpu0.slot0.lock").symlink_to(tmp / "victim")
+    try:
+        with claim_gpu(n_devices=1, lock_dir=tmp / "locks", timeout=1):
+            pass
+    finally:
+        assert (tmp / "victim").read_text() == "someone's file"
+
+
+def _full_disk(tmp):
+    import errno
+    import os
+
+    from darts_core.runlog import atomic_write, write_text
+
+    write_text("computed\n", tmp / "metrics.csv")
+
+    def full(path):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    try:
+        return atomic_write(tmp / "metrics.csv", full)
+    finally:
+        assert (tmp / "metrics.csv").read_text() == "computed\n"
+
+
+RELIABILITY = [
+    Case("checkpoint", "checkpoint.pt with a planted pickle payload", _planted_checkpoint, "checkpoint.pt",
+         ("holds a pickled posix.mkdir", "which is not loaded (it could run code)")),
+    Case("checkpoint", "foreign checkpoint.pt that is a dict (search resume)", _foreign_search_checkpoint,
+         "checkpoint.pt", ("is not a search checkpoint of darts_core (no 'epoch', 'config'",)),
+    Case("checkpoint", "foreign checkpoint.pt that is a dict (retrain)",
+         lambda tmp: _retrain(tmp, checkpoint={"state_dict": {}}), "out/checkpoint.pt",
+         ("is not a training checkpoint of darts_core (no 'identity'",)),
+    Case("run folder", "finished search whose setting the config changed", _changed_setting, "seed0/run.json",
+         ("this search (finished) was run with a_lr=0.0042", "the config now plans a_lr=0.0003", "nothing was deleted"),
+         "StudyConfigError"),
+    Case("run folder", "damaged run.json (workflow start)", lambda tmp: _damaged_run_json(tmp, '{"status": "fini'),
+         "seed0/run.json", ("cannot be read (JSONDecodeError:",), "StudyConfigError"),
+    Case("run folder", "run.json that is not an object", lambda tmp: _damaged_run_json(tmp, "[1, 2]"), "seed0/run.json",
+         ("is not a run record of darts_core (a JSON list",), "StudyConfigError"),
+    Case("run folder", "import-log into a search's folder", _import_into_search_folder, "run",
+         ("import target", "is not empty (holds alphas.parquet, checkpoint.pt)", "nothing was written")),
+    Case("run folder", "second search writing the same run folder", _busy_run_folder, "run folder",
+         ("is in use by another search (pid",)),
+    Case("run folder", "second training writing the same retrain folder", _busy_retrain_folder, "out",
+         ("is in use by another training (pid",)),
+    Case("run folder", "full disk while a product is written", _full_disk, "metrics.csv",
+         ("No space left on device", "its previous version is kept")),
+    Case("machine", "symlink planted as a GPU lock file", _gpu_lock_symlink, "locks/gpu0.slot0.lock",
+         ("is a symbolic link; not following it",)),
+    Case("machine", "compute.device cuda on a machine without CUDA (real run)", _workflow_cuda_without_gpu,
+         "compute.device is 'cuda'", ("this machine has no CUDA device",), "StudyConfigError"),
+    Case("config", "seed at 2**32 (numpy's limit)", study_check(_set("experiments/table1/seeds", [2**32])),
+         "config experiments.table1.seeds.0", ("4294967296 is greater than the maximum of 4294967295",),
+         "StudyConfigError"),
+    Case("search settings", "seed at 2**32", search_config(seed=2**32), "seed", ("must be < 2**32",)),
+    Case("config", "retrain entry overriding the learning rate with NaN",
+         study_check(_set("retrain/table4_cifar10/overrides", {"lr": float("nan")})), "retrain.table4_cifar10",
+         ("lr must be a finite number, got nan",), "StudyConfigError"),
+    Case("retrain", "NaN learning rate in overrides", protocol("demo", lr=float("nan")), "protocol demo: lr",
+         ("must be a finite number, got nan",)),
+    Case("retrain", "infinite weight decay in overrides", protocol("demo", weight_decay=float("inf")),
+         "protocol demo: weight_decay", ("must be a finite number, got inf",)),
+]
+
+
+# ---- config files as written (Snakemake reads them with YAML 1.1 first; the Snakefile re-reads them) ----
+
+SMALL_STUDY = """\
+paths: {data: nodata}
+compute: {device: cpu, gpus_per_search: 0, threads_per_search: 1, workers: 0, mem_mb_per_search: 1000}
+experiments:
+  e:
+    space: nb201
+    datasets: [digits]
+    seeds: [0]
+    epochs: %s
+    runs: {r: {method: darts-v1}}
+"""
+
+
+def snakemake_yaml(text: str) -> Callable[[Path], object]:
+    """A real `snakemake -n --configfile study.yaml --replace-workflow-config` on this YAML text."""
+    def provoke(tmp: Path):
+        from workflow_plan import snakemake
+
+        (tmp / "study.yaml").write_text(text)
+        proc = snakemake("-n", "--configfile", str(tmp / "study.yaml"), "--replace-workflow-config", cwd=tmp)
+        if proc.returncode:
+            raise snakemake_error(proc)
+        return proc
+    return provoke
+
+
+YAML_FILES = [
+    Case("config", "duplicate key in a --configfile (snakemake -n)",
+         snakemake_yaml(SMALL_STUDY % "2\n    epochs: 3"), "study.yaml, line 9",
+         ("duplicate key 'epochs' (first at line 8", "silently keeps the last"), "StudyConfigError"),
+    Case("config", "leading zero in a --configfile (YAML 1.1 octal)", snakemake_yaml(SMALL_STUDY % "010"),
+         "study.yaml, line 8", ("010 is read as 8 by YAML 1.1", "quote it"), "StudyConfigError"),
+    Case("config", "h:mm value in a --configfile (YAML 1.1 base 60)", snakemake_yaml(SMALL_STUDY % "1:30"),
+         "study.yaml, line 8", ("1:30 is read as 90 by YAML 1.1",), "StudyConfigError"),
+    Case("config", "YAML syntax error in a config file (study CLI)",
+         lambda tmp: cli("study", "--configfile", str(write(tmp / "bad.yaml", "a: [1, 2\nb: 3\n")))(tmp),
+         "bad.yaml, line 2", ("expected ',' or ']'",)),
+    Case("config", "duplicate key in a config file (study CLI)",
+         lambda tmp: cli("study", "--configfile", str(write(tmp / "dup.yaml", "study: a\nstudy: b\n")))(tmp),
+         "dup.yaml, line 2", ("duplicate key 'study'",)),
+]
+
 # ---- CLI -----------------------------------------------------------------------------------------------
 
 CLI = [
@@ -672,7 +986,7 @@ CLI = [
          "none.parquet", ("does not exist", "python -m darts_core benchmark-table")),
 ]
 
-CASES: list[Case] = CONFIG + SEARCH + DATA + BENCHMARK + GENOTYPE + ALPHA_LOGS + STOPS + RETRAIN + CLI
+CASES: list[Case] = CONFIG + SEARCH + DATA + BENCHMARK + GENOTYPE + ALPHA_LOGS + STOPS + RETRAIN + RELIABILITY + YAML_FILES + CLI
 
 
 def message_of(case: Case, tmp: Path) -> str:

@@ -68,7 +68,7 @@ def expected(index, dataset, metric):
 
 
 def test_table_from_official_format(official_pth):
-    table = build_from_pth(official_pth)
+    table = build_from_pth(official_pth, trust_unverified=True)
     assert sorted(table["index"].unique()) == sorted(ARCHS)
     assert len(table) == len(ARCHS) * 6 and table["accuracy"].notna().all()
     assert table.attrs["missing"] == "" and table.attrs["source"] == f"pth: {official_pth.name}"
@@ -81,7 +81,7 @@ def test_table_from_official_format(official_pth):
 def test_same_numbers_as_the_api_queried_directly(official_pth):
     data = torch.load(official_pth, weights_only=False)
     api = NASBench201API(data, verbose=False)
-    wide = lookup_archs([all_archs()[i] for i in ARCHS], build_from_pth(official_pth)).set_index("index")
+    wide = lookup_archs([all_archs()[i] for i in ARCHS], build_from_pth(official_pth, trust_unverified=True)).set_index("index")
     for i in ARCHS:
         assert wide.loc[i, "cifar10_valid"] == api.get_more_info(i, "cifar10-valid", hp="200", is_random=False)["valid-accuracy"]
         assert wide.loc[i, "cifar10_test"] == api.get_more_info(i, "cifar10", hp="200", is_random=False)["test-accuracy"]
@@ -101,11 +101,13 @@ def test_checksum_checks(official_pth, tmp_path):
     bad = tmp_path / "NAS-Bench-201-v1_1-000000.pth"
     bad.write_bytes(official_pth.read_bytes())
     with pytest.raises(DartsCoreError, match="corrupt or incomplete"):
-        build_from_pth(bad)
+        build_from_pth(bad, trust_unverified=True)
+    with pytest.raises(DartsCoreError, match="no full digest of the NAS-Bench-201 files is published"):
+        build_from_pth(official_pth)  # its name's tag matches its own digest: that proves nothing
     renamed = tmp_path / "nb201.pth"
     renamed.write_bytes(official_pth.read_bytes())
     with pytest.raises(DartsCoreError, match="pin its sha256"):
-        build_from_pth(renamed)
+        build_from_pth(renamed, trust_unverified=True)
     sha = hashlib.sha256(official_pth.read_bytes()).hexdigest()
     assert build_from_pth(renamed, sha256=sha)["index"].nunique() == len(ARCHS)
     with pytest.raises(DartsCoreError, match="differs from the pinned"):
@@ -125,7 +127,7 @@ def test_cli_builds_once_and_caches(official_pth, tmp_path, capsys):
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers(dest="cmd"))
     out = tmp_path / "nb201.parquet"
-    args = parser.parse_args(["benchmark-table", "--pth", str(official_pth), "--out", str(out)])
+    args = parser.parse_args(["benchmark-table", "--pth", str(official_pth), "--trust-unverified", "--out", str(out)])
     assert args.func(args) == 0 and load_table(out)["index"].nunique() == len(ARCHS)
     mtime = out.stat().st_mtime_ns
     assert args.func(args) == 0

@@ -161,3 +161,52 @@ def test_killed_holder_frees_its_device(tmp_path):
         if p.is_alive():
             p.kill()
             p.join(timeout=10)
+
+
+def test_a_planted_symlink_is_not_followed_and_its_target_untouched(tmp_path):
+    """A symbolic link planted as a lock file (say, in the shared default folder) pointing at another file:
+    the claim stops with one line naming the link, and the target keeps its bytes and its mode."""
+    from darts_core.errors import DartsCoreError
+
+    locks, victim = tmp_path / "locks", tmp_path / "victim.txt"
+    locks.mkdir()
+    victim.write_text("precious\n")
+    victim.chmod(0o600)
+    (locks / "gpu0.slot0.lock").symlink_to(victim)
+    with pytest.raises(DartsCoreError, match=r"GPU lock file .*gpu0\.slot0\.lock is a symbolic link; not following it"):
+        with claim_gpu(n_devices=1, lock_dir=locks, timeout=1):
+            pass
+    assert victim.read_text() == "precious\n"
+    assert victim.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_lock_folder_that_is_a_symlink_or_unsafe_is_refused(tmp_path):
+    from darts_core.errors import DartsCoreError
+
+    real = tmp_path / "real"
+    real.mkdir()
+    (tmp_path / "link").symlink_to(real)
+    with pytest.raises(DartsCoreError, match=r"GPU lock folder .*link is a symbolic link"):
+        with claim_gpu(n_devices=1, lock_dir=tmp_path / "link", timeout=1):
+            pass
+    real.chmod(0o777)  # writable by all, not sticky: anyone could swap the lock files
+    with pytest.raises(DartsCoreError, match=r"GPU lock folder .*real is writable by every user without the sticky bit"):
+        with claim_gpu(n_devices=1, lock_dir=real, timeout=1):
+            pass
+    assert list(real.iterdir()) == []
+
+
+def test_a_lock_file_that_is_not_a_regular_file_is_refused(tmp_path):
+    from darts_core.errors import DartsCoreError
+
+    locks = tmp_path / "locks"
+    (locks / "gpu0.slot0.lock").mkdir(parents=True)
+    with pytest.raises(DartsCoreError, match=r"gpu0\.slot0\.lock is not a regular file"):
+        with claim_gpu(n_devices=1, lock_dir=locks, timeout=1):
+            pass
+
+
+def test_a_new_lock_file_is_not_made_world_writable(tmp_path):
+    with claim_gpu(n_devices=1, lock_dir=tmp_path / "locks", timeout=5) as c:
+        assert c.lock_path.stat().st_mode & 0o002 == 0
+        assert "pid=" in c.lock_path.read_text()

@@ -211,3 +211,16 @@ def test_an_optional_experiment_is_planned_but_not_a_default_target(paper):
     assert "exp_setup4000" not in searches.default_experiments(paper)
     dirs = searches.run_dirs(paper, ["exp_setup4000"])  # still a search the workflow can build on request
     assert dirs == [f"results/exp_setup4000/runs/nb201-cifar10/darts-v1/setup4000/seed{s}" for s in range(5)]
+
+
+def test_a_yaml_merge_is_overridden_not_a_duplicate_key(tmp_path):
+    """config.yaml shares settings with anchors (`<<: *gaea_release`) and overrides some of them: the strict
+    reader takes the override (as YAML does), and still refuses a key written twice."""
+    from darts_core.study.config import load_yaml_strictly
+
+    path = tmp_path / "m.yaml"
+    path.write_text("x: &x {a: 1, b: 2}\ny: {<<: *x, b: 3}\n")
+    assert load_yaml_strictly(path) == {"x": {"a": 1, "b": 2}, "y": {"a": 1, "b": 3}}
+    path.write_text("y: {<<: {a: 1}, b: 3, b: 4}\n")
+    with pytest.raises(StudyConfigError, match="line 1, column 23: duplicate key 'b'"):
+        load_yaml_strictly(path)

@@ -100,7 +100,7 @@ def official_pth(tmp_path_factory):
 
 
 def test_pth_proxy_keeps_every_12_epoch_seed(official_pth):
-    proxy = proxy_from_pth(official_pth)
+    proxy = proxy_from_pth(official_pth, trust_unverified=True)
     assert proxy.extra["source_file"] == official_pth.name and len(proxy.extra["source_sha256"]) == 64
     assert "hp='12'" in proxy.source and proxy.note.startswith("official")
     assert proxy.valid.shape == (15625, 3) and proxy.info()["archs"] == 3
@@ -112,4 +112,4 @@ def test_pth_proxy_keeps_every_12_epoch_seed(official_pth):
         assert proxy.count[index] == len(seeds)
     assert proxy.count.sum() == 6
     with pytest.raises(DartsCoreError, match="choose from"):
-        proxy_from_pth(official_pth, dataset="mnist")
+        proxy_from_pth(official_pth, dataset="mnist", trust_unverified=True)

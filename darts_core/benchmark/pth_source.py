@@ -1,11 +1,14 @@
 """Reading the official NAS-Bench-201 .pth through the nas-bench-201 API into the compact table.
 
-Checksum: no full checksum of the official files is published. The NB201 README says the tag in
-`NAS-Bench-201-v1_0-e61699.pth` "is the last six digits for this file", and NATS-Bench names its files
-`...-[md5]...`; the hash is not named for NB201. So we accept the file when its 6-hex tag is the first or
-last six hex digits of its md5 or sha256 (a 6-hex check: catches truncation and corruption, not tampering),
-or, better, when it matches a full sha256 the user pins (`--sha256`; the table records the file's sha256
-so it can be pinned after the first conversion).
+Trust: the file is a pickle, and unpickling it can run any code it holds. No full checksum of the
+official files is published (the NB201 README and the AutoDL-Projects docs only say the tag in
+`NAS-Bench-201-v1_0-e61699.pth` "is the last six digits for this file"; a 6-hex tag in a file's own name
+is checked against its own digest, so any file named after its own hash passes it). So a .pth is
+unpickled only when
+- it matches a full sha256 the user pins (`--sha256`, config `paths.nb201_sha256`), or
+- the user opted in explicitly (`--trust-unverified`, config `paths.nb201_trust_unverified: true`): the tag
+  is still checked (it catches truncation), a warning is logged, and the table records `source_verified`.
+The table records the file's sha256, so it can be pinned after the first conversion.
 
 torch >= 2.6 loads with weights_only=True by default, and nas_201_api (api_201.py `NASBench201API.__init__`)
 calls torch.load without that argument, which then refuses the file's pickled numpy/Python objects. We
@@ -17,6 +20,7 @@ drop each chunk afterwards: peak memory stays near one copy of the file instead 
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 from pathlib import Path
@@ -31,6 +35,7 @@ from darts_core.errors import DartsCoreError
 # the API's own naming convention (nas_201_api/api_201.py ALL_BENCHMARK_FILES)
 NAME_PATTERN = re.compile(r"^NAS-Bench-201-v(\d+)_(\d+)-([0-9a-f]{6})\.pth$")
 CHUNK = 500  # architectures per API instance
+log = logging.getLogger("darts_core.benchmark")
 
 
 def file_digests(path: str | os.PathLike) -> tuple[str, str]:
@@ -43,8 +48,9 @@ def file_digests(path: str | os.PathLike) -> tuple[str, str]:
     return md5.hexdigest(), sha.hexdigest()
 
 
-def verify_checksum(path: str | os.PathLike, sha256: str | None = None) -> str:
-    """Check the file against a pinned sha256, else against the hash tag in its official name; returns its sha256."""
+def verify_checksum(path: str | os.PathLike, sha256: str | None = None, trust_unverified: bool = False) -> str:
+    """Check the file against a pinned sha256; without one, only with `trust_unverified` (then against the
+    hash tag in its official name, and logged). Returns its sha256."""
     path = Path(path)
     if not path.is_file():
         raise DartsCoreError(f"NAS-Bench-201 file {path} does not exist")
@@ -53,6 +59,11 @@ def verify_checksum(path: str | os.PathLike, sha256: str | None = None) -> str:
         if sha != sha256.strip().lower():
             raise DartsCoreError(f"{path}: sha256 {sha} differs from the pinned {sha256}")
         return sha
+    if not trust_unverified:
+        raise DartsCoreError(f"{path}: cannot verify this file (no full digest of the NAS-Bench-201 files is published, "
+                             f"and unpickling it runs any code it holds); pin its sha256 {sha} (--sha256, config "
+                             "paths.nb201_sha256) if you trust it, or opt in with --trust-unverified "
+                             "(paths.nb201_trust_unverified: true)")
     match = NAME_PATTERN.match(path.name)
     if not match:
         raise DartsCoreError(f"{path}: cannot verify a file not named like NAS-Bench-201-v1_1-096897.pth; "
@@ -61,6 +72,8 @@ def verify_checksum(path: str | os.PathLike, sha256: str | None = None) -> str:
     if not any(d.startswith(tag) or d.endswith(tag) for d in (md5, sha)):
         raise DartsCoreError(f"{path}: checksum does not match the tag {tag} in its name (md5 {md5}, sha256 {sha}); "
                              f"the file is corrupt or incomplete")
+    log.warning("UNVERIFIED: unpickling %s (sha256 %s) on the user's explicit opt-in (trust_unverified); only its "
+                "name's 6-hex tag was checked. Pin the sha256 to verify it next time.", path, sha)
     return sha
 
 
@@ -124,13 +137,14 @@ def table_from_dict(data: dict) -> pd.DataFrame:
     return long_table(present, indexes, [meta[i] for i in indexes])
 
 
-def read_pth(path: str | os.PathLike, sha256: str | None = None) -> pd.DataFrame:
+def read_pth(path: str | os.PathLike, sha256: str | None = None, trust_unverified: bool = False) -> pd.DataFrame:
     """Verify, load and convert an official benchmark file (see the module docstring)."""
     path = Path(path)
-    digest = verify_checksum(path, sha256)
+    digest = verify_checksum(path, sha256, trust_unverified)
     try:
         table = table_from_dict(load_pth(path))
     except DartsCoreError as err:  # name the file in the content checks of table_from_dict too
         raise DartsCoreError(str(err) if str(err).startswith(str(path)) else f"{path}: {err}") from None
-    table.attrs.update({"source": f"pth: {path.name}", "source_sha256": digest})
+    table.attrs.update({"source": f"pth: {path.name}", "source_sha256": digest,
+                        "source_verified": "pinned sha256" if sha256 else "UNVERIFIED (explicit opt-in)"})
     return table

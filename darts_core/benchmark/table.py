@@ -106,14 +106,14 @@ def build_from_csv(csv_dir: str | os.PathLike) -> pd.DataFrame:
     return table
 
 
-def build_from_pth(path: str | os.PathLike, sha256: str | None = None) -> pd.DataFrame:
+def build_from_pth(path: str | os.PathLike, sha256: str | None = None, trust_unverified: bool = False) -> pd.DataFrame:
     """Compact table from the official NAS-Bench-201-v1_{0,1}-*.pth, read with the nas-bench-201 package.
 
     Needs as much RAM as the file takes to unpickle (~28 GB for v1_1): run it once and keep the Parquet.
     """
     from darts_core.benchmark.pth_source import read_pth
 
-    return read_pth(path, sha256)
+    return read_pth(path, sha256, trust_unverified)
 
 
 def save_table(table: pd.DataFrame, path: str | os.PathLike) -> Path:
@@ -147,7 +147,35 @@ def load_table(path: str | os.PathLike) -> pd.DataFrame:
     for col in ("arch", "dataset", "metric"):
         table[col] = table[col].astype(object)
     _check_version(table, path)
+    _check_values(table, path)
     return table
+
+
+def _check_values(table: pd.DataFrame, path: Path) -> None:
+    """Values, not only columns: rows at all, indexes of the space, accuracies in percent, and one row per
+    (index, dataset, metric) (a look-up takes the first of repeated rows: a forged one would win)."""
+    if table.empty:
+        raise DartsCoreError(f"benchmark table {path}: no rows; rebuild it (python -m darts_core benchmark-table)")
+    if not pd.api.types.is_integer_dtype(table["index"]):
+        raise DartsCoreError(f"benchmark table {path}: column index holds {table['index'].dtype} values, expected integers")
+    bad = np.flatnonzero(((table["index"] < 0) | (table["index"] >= NUM_ARCHS)).to_numpy())
+    if len(bad):
+        raise DartsCoreError(f"benchmark table {path}: row {bad[0]} has index {table['index'].iloc[bad[0]]}, "
+                             f"outside 0..{NUM_ARCHS - 1}")
+    if not pd.api.types.is_numeric_dtype(table["accuracy"]) or pd.api.types.is_bool_dtype(table["accuracy"]):
+        raise DartsCoreError(f"benchmark table {path}: column accuracy holds {table['accuracy'].dtype} values, "
+                             "expected numbers")
+    acc = table["accuracy"].to_numpy(dtype=np.float64)
+    bad = np.flatnonzero(~np.isnan(acc) & ((acc < 0) | (acc > 100)))
+    if len(bad):
+        row = table.iloc[bad[0]]
+        raise DartsCoreError(f"benchmark table {path}: row {bad[0]} (index {row['index']}, {row['dataset']} "
+                             f"{row['metric']}) has accuracy {acc[bad[0]]:g}, not a percentage in 0..100")
+    dup = np.flatnonzero(table.duplicated(["index", "dataset", "metric"]).to_numpy())
+    if len(dup):
+        row = table.iloc[dup[0]]
+        raise DartsCoreError(f"benchmark table {path}: row {dup[0]} repeats (index {row['index']}, {row['dataset']}, "
+                             f"{row['metric']}); one row each expected, rebuild it")
 
 
 def _check_version(table: pd.DataFrame, path: Path) -> None:

@@ -3,6 +3,8 @@
 Mirrors xautodl `datasets/DownsampledImageNet.py` (ImageNet16): files `train_data_batch_1..10` and
 `val_data` with keys `data` (N x 3072, CHW) and `labels` (1-based); ImageNet16-120 keeps labels <= 120
 (151,700 train / 6,000 val images). The md5s are those of that file.
+
+Trust: the batches are pickles; each is unpickled only after it matched the md5 pinned here (xautodl's).
 """
 
 from __future__ import annotations

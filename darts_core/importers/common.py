@@ -45,3 +45,17 @@ def number(text: str, path: Path, lineno: int, what: str) -> float:
     if not math.isfinite(value):
         raise DartsCoreError(f"{path}, line {lineno}: {what} is {value}")
     return value
+
+
+def empty_target(run_dir) -> Path:
+    """The import's target folder, which must not exist yet or be empty: an import never overwrites a
+    search's products nor leaves another run's checkpoint beside the imported log."""
+    out = Path(run_dir)
+    if out.is_symlink() or (out.exists() and not out.is_dir()):
+        raise DartsCoreError(f"import target {out} is not a folder; give a new folder")
+    if out.is_dir() and any(out.iterdir()):
+        names = sorted(p.name for p in out.iterdir())
+        shown = ", ".join(names[:4]) + (", ..." if len(names) > 4 else "")
+        raise DartsCoreError(f"import target {out} is not empty (holds {shown}); nothing was written: give a new "
+                             "folder, or move that one away")
+    return out

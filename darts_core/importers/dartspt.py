@@ -31,7 +31,7 @@ import pandas as pd
 
 from darts_core import runlog
 from darts_core.errors import DartsCoreError
-from darts_core.importers.common import TS, number, namespace, sha256, ts
+from darts_core.importers.common import TS, empty_target, namespace, number, sha256, ts
 from darts_core.spaces import darts as darts_space
 from darts_core.spaces import nb201
 
@@ -177,6 +177,7 @@ def _nb201_geno(text: str, path: Path, lineno: int) -> str:
 
 def import_dartspt(source: str | os.PathLike, run_dir: str | os.PathLike) -> dict:
     """Write alphas.parquet, genotypes.csv, metrics.csv, imported_nb201.csv (NB201), run.json."""
+    empty_target(run_dir)
     path = Path(source)
     parsed = parse_dartspt(path)
     args, blocks = parsed["args"], parsed["blocks"]

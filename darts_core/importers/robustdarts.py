@@ -22,7 +22,7 @@ import pandas as pd
 
 from darts_core import runlog
 from darts_core.errors import DartsCoreError
-from darts_core.importers.common import TS, number, sha256, ts
+from darts_core.importers.common import TS, empty_target, number, sha256, ts
 from darts_core.search.hessian import max_eigenvalue
 from darts_core.spaces import darts as darts_space
 
@@ -139,6 +139,7 @@ def read_derivatives(path: Path) -> pd.DataFrame:
 def import_robustdarts(source: str | os.PathLike, run_dir: str | os.PathLike, task: int | None = None,
                        eigenvalues: str | os.PathLike | None = None) -> dict:
     """Write genotypes.csv, metrics.csv, hessian.csv (if eigenvalues are found), run.json."""
+    empty_target(run_dir)
     src_dir, log, task = _rd_locate(Path(source), task)
     epochs = parse_robustdarts_log(log)
     missing = [e["k"] for e in epochs if "arch" not in e]

@@ -140,6 +140,8 @@ def resolve_config(mapping: dict) -> SearchConfig:
     for key, low in (("epochs", 1), ("warmup_epochs", 0), ("batch_size", 1), ("channels", 1), ("num_cells", 1),
                      ("seed", 0), ("workers", 0), ("online_patience", 0), ("hessian_every", 0)):
         v[key] = _int(key, v[key], low)
+    if v["seed"] >= SEED_LIMIT:  # numpy seeds with 32 bits: every search would end in a traceback
+        raise DartsCoreError(f"seed must be < 2**32 ({SEED_LIMIT}), got {v['seed']}")
     if v["warmup_epochs"] >= v["epochs"]:
         raise DartsCoreError(f"warmup_epochs ({v['warmup_epochs']}) must be < epochs ({v['epochs']}, warm-up included)")
     for key in ("w_lr", "a_lr"):
@@ -204,3 +206,24 @@ def _method_settings(v: dict) -> None:
         if needs_arch_parameters(stop):
             raise DartsCoreError(f"online_stop {stop!r} is not applicable to {method}: it has no architecture "
                                  f"parameters (what its alpha log holds: darts_core/methods/{method}.py)")
+
+
+SEED_LIMIT = 2**32  # np.random.seed takes 0 <= seed < 2**32
+
+# settings that may change between a run and its resumption (they do not change the result)
+NOT_SCIENTIFIC = frozenset({"data_dir", "device", "workers", "download"})
+# settings SearchConfig no longer has, with the one value they could hold: a checkpoint written before
+# their removal still resumes
+RETIRED = {"drnas_progressive": False}
+
+
+def changed_setting(saved: dict, now: dict) -> str | None:
+    """The first (sorted) scientific setting whose value differs between two `to_dict()`s, else None."""
+    saved = {k: v for k, v in saved.items() if not (k in RETIRED and k not in now and v == RETIRED[k])}
+    # settings added since `saved` was written (a new method's, w_lr_t_max): equal if at their default
+    default = SearchConfig().to_dict()
+    saved.update({k: default[k] for k in now if k not in saved and now[k] == default[k]})
+    for key in sorted(set(saved) | set(now)):
+        if key not in NOT_SCIENTIFIC and saved.get(key) != now.get(key):
+            return key
+    return None

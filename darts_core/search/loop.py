@@ -20,7 +20,8 @@ from darts_core.checkpoint import load_checkpoint, save_checkpoint
 from darts_core.data.loaders import search_loaders
 from darts_core.errors import DartsCoreError
 from darts_core.methods import get_method, method_class
-from darts_core.runlog import RUN_INFO, write_json
+from darts_core.layout import RUN_LOCK
+from darts_core.runlog import RUN_INFO, folder_lock, write_json
 from darts_core.search import regularisation
 from darts_core.search.progress import Progress
 from darts_core.search.record import RunRecord, run_info
@@ -127,6 +128,11 @@ def run_search(cfg, out_dir, on_epoch_end=None) -> Path:
     may return a stop reason, which ends the run after that epoch and is recorded in run.json."""
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
+    with folder_lock(out, RUN_LOCK):  # one writer per run folder, for the search's lifetime
+        return _run_search(cfg, out, on_epoch_end)
+
+
+def _run_search(cfg, out: Path, on_epoch_end) -> Path:
     device = resolve_device(cfg.device)
     calls = _callbacks(cfg, on_epoch_end)  # a bad stop spec fails before any work
     seed_everything(cfg.seed, device)

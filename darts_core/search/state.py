@@ -7,16 +7,11 @@ states, and the run record. Data order needs no state: batches are functions of 
 
 from __future__ import annotations
 
-from darts_core.checkpoint import rng_state, set_rng_state
+from darts_core.checkpoint import require_keys, rng_state, set_rng_state
 from darts_core.errors import DartsCoreError
 from darts_core.layout import CHECKPOINT  # noqa: F401  (re-exported)
+from darts_core.search.config import changed_setting
 from darts_core.search.schedule import weight_lr
-
-# settings that may change between a run and its resumption (they do not change the result)
-NOT_SCIENTIFIC = frozenset({"data_dir", "device", "workers", "download"})
-# settings SearchConfig no longer has, with the one value they could hold: a checkpoint written before
-# their removal still resumes
-RETIRED = {"drnas_progressive": False}
 
 
 def checkpoint_state(epoch: int, cfg, model, w_optimizer, a_optimizer, record, method=None) -> dict:
@@ -36,22 +31,22 @@ def checkpoint_state(epoch: int, cfg, model, w_optimizer, a_optimizer, record, m
     }
 
 
+STATE_KEYS = ("epoch", "config", "model", "alpha_grads", "w_optimizer", "a_optimizer", "rng", "record")
+
+
 def check_same_config(saved: dict, cfg, path) -> None:
     now = cfg.to_dict()
-    saved = {k: v for k, v in saved.items() if not (k in RETIRED and k not in now and v == RETIRED[k])}
-    # settings added since the checkpoint was written (a new method's, w_lr_t_max): equal if at their default
-    default = type(cfg)().to_dict()
-    saved.update({k: default[k] for k in now if k not in saved and now[k] == default[k]})
-    for key in sorted(set(saved) | set(now)):
-        if key not in NOT_SCIENTIFIC and saved.get(key) != now.get(key):
-            raise DartsCoreError(
-                f"{path} was written with {key}={saved.get(key)!r}, this run has {key}={now.get(key)!r}; "
-                "use another output directory or delete the checkpoint"
-            )
+    key = changed_setting(saved, now)
+    if key is not None:
+        raise DartsCoreError(
+            f"{path} was written with {key}={saved.get(key)!r}, this run has {key}={now.get(key)!r}; "
+            "use another output directory or delete the checkpoint"
+        )
 
 
 def restore(state: dict, cfg, model, w_optimizer, a_optimizer, record, path, method=None) -> int:
     """Load a checkpoint into the live objects; returns the number of finished epochs."""
+    require_keys(state, STATE_KEYS, path, "search checkpoint")
     check_same_config(state["config"], cfg, path)
     model.load_state_dict(state["model"])
     for a, g in zip(model.arch_parameters(), state["alpha_grads"]):

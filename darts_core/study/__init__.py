@@ -96,11 +96,15 @@ class Study:
 
 def load_study(config: dict, schema=SCHEMA) -> Study:
     """Schema (one line naming the key), the schema's defaults set in `config` (in place, as Snakemake's
-    `validate`), every cross-check, and every search's settings resolved; then the Study."""
+    `validate`), every cross-check, every search's settings resolved, and every run folder already there
+checked against the settings now planned for it (a changed setting stops here, before anything is
+deleted); then the Study."""
     check_schema(config, schema)
     fill_defaults(config, schema)
     checks.check_study(config)
-    return Study(config, searches.resolved_searches(config))
+    resolved = searches.resolved_searches(config)
+    searches.check_existing_runs(config)  # before Snakemake may delete a finished search's products
+    return Study(config, resolved)
 
 
 __all__ = ["Study", "StudyConfigError", "load_study", "check_schema", "SCHEMA"]

@@ -94,6 +94,28 @@ def check_tables(config: dict) -> None:
         elif "retrain" in spec:
             raise StudyConfigError(f"{where}.retrain: NAS-Bench-201 tables are benchmark look-ups, nothing is retrained")
         _check_runs(config, spec["experiment"], _named_runs(where, spec["rows"]))
+        check_reported_labels(name, spec)
+
+
+def check_reported_labels(name: str, spec: dict) -> None:
+    """A row of a paper table (one darts_core.reported transcribes) is matched to the paper's row by its
+    label: a label with a typo would silently drop out of the vs-paper comparison. Each label is one of the
+    paper's rows of that table, or the row says `reported: false` (a row the paper does not have)."""
+    from darts_core.reported import TABLES, load_reported
+
+    if name not in TABLES:
+        return
+    reported = load_reported()
+    rows = list(dict.fromkeys(reported.loc[reported["table"] == name, "row"]))
+    for i, row in enumerate(spec["rows"]):
+        if row.get("reported", True) and row["label"] not in rows:
+            import difflib
+
+            close = difflib.get_close_matches(row["label"], rows, n=1)
+            hint = f"did you mean {close[0]!r}? " if close else ""
+            raise StudyConfigError(f"tables.{name}.rows[{i}].label: {row['label']!r} is not a row of the paper's {name} "
+                                   f"(darts_core/reported/zhang2021.csv), so it would drop out of the vs-paper "
+                                   f"comparison; {hint}fix the label, or set reported: false on a row the paper lacks")
 
 
 def _experiment(config, where, spec) -> dict:

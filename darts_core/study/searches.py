@@ -153,10 +153,55 @@ def search_minutes(config: dict, experiment: str, run: str, epochs: int) -> int:
     return int(math.ceil(1.5 * epochs * minutes)) + 10
 
 
+def read_run_info(path) -> dict:
+    """A run directory's run.json as a dict; a damaged or foreign one is a one-line error naming the file."""
+    import json
+
+    try:
+        with open(path) as fh:
+            info = json.load(fh)
+    except (OSError, UnicodeDecodeError, ValueError) as err:  # JSONDecodeError is a ValueError
+        raise StudyConfigError(f"{path} cannot be read ({type(err).__name__}: {' '.join(str(err).split())}); "
+                               "move the run folder away or delete that file to run the search again") from None
+    if not isinstance(info, dict):
+        raise StudyConfigError(f"{path} is not a run record of darts_core (a JSON {type(info).__name__}, expected "
+                               "an object); move the run folder away or delete that file")
+    return info
+
+
+def check_existing_runs(config: dict) -> None:
+    """Before Snakemake plans (and may delete) anything: every run folder of the study that already holds a
+    run.json was searched with the settings the study now plans for it. A changed setting would make
+    Snakemake delete the search's products (its params changed) and the search then refuse the old
+    checkpoint; instead this stops the workflow with one line, and nothing is touched."""
+    import os
+
+    from darts_core.search.config import changed_setting, resolve_config
+
+    for row in study_runs(config):
+        info_path = f"{row['dir']}/{layout.RUN_INFO}" if row["dir"] else None
+        if info_path is None or not os.path.isfile(info_path):
+            continue
+        info = read_run_info(info_path)
+        saved = info.get("config")
+        if info.get("status") == "imported" or not isinstance(saved, dict):
+            continue  # an imported log (no search of ours to rerun) or a record without settings
+        home_exp, home_run = home_of(config, row["experiment"], row["run"])
+        try:
+            now = resolve_config(search_mapping(config, home_exp, home_run, row["dataset"], row["seed"])).to_dict()
+        except Exception:  # noqa: BLE001 - resolved_searches already reported a bad setting
+            continue
+        key = changed_setting(saved, now)
+        if key is not None:
+            raise StudyConfigError(
+                f"{info_path}: this search ({info.get('status', 'unknown')}) was run with {key}={saved.get(key)!r}, "
+                f"the config now plans {key}={now.get(key)!r} (experiments.{home_exp}.runs.{home_run}); nothing was "
+                f"deleted: restore the setting, or move {row['dir']} away to search again")
+
+
 def check_search_data(config: dict) -> None:
     """Before any job (Snakefile `onstart`): the data files of every dataset with an unfinished search are
     in place (darts_core.data.preflight), so a missing dataset fails once, not in every search job."""
-    import json
     import os
 
     from darts_core.data.preflight import check_dataset
@@ -166,8 +211,7 @@ def check_search_data(config: dict) -> None:
         info = f"{run_dir}/{layout.RUN_INFO}"
         if not os.path.isfile(info):
             return False
-        with open(info) as fh:
-            return json.load(fh).get("status") in ("finished", "stopped")
+        return read_run_info(info).get("status") in ("finished", "stopped")
 
     todo = {row["dataset"] for row in study_runs(config, default_experiments(config))
             if row["dir"] and not finished(row["dir"])}
@@ -179,3 +223,16 @@ def check_search_data(config: dict) -> None:
             hint = "set paths.download: true in the config"
             raise StudyConfigError(
                 f"paths.data ({dataset} searches): {str(err).replace('pass --download', hint)}") from None
+
+
+def check_device(config: dict, local: bool) -> None:
+    """Before any job (Snakefile `onstart`), when the jobs run on this machine: `compute.device: cuda` needs a
+    CUDA device here; without one every search and training would end in the same error."""
+    if config.get("compute", {}).get("device") != "cuda" or not local:
+        return
+    from darts_core.gpu import ENV_COUNT, count_devices_without_torch
+
+    if count_devices_without_torch() == 0:
+        raise StudyConfigError(f"compute.device is 'cuda', but this machine has no CUDA device (no NVIDIA driver "
+                               f"entry or nvidia-smi GPU, or {ENV_COUNT}=0 / CUDA_VISIBLE_DEVICES empty); set "
+                               "compute.device: cpu (or auto), or run the jobs where the GPUs are")

@@ -34,7 +34,9 @@ def register(subparsers) -> None:
     b.add_argument("--pth", required=True, help="NAS-Bench-201-v1_1-096897.pth (or v1_0-e61699); needs ~30 GB RAM")
     b.add_argument("--out", required=True, help="output .parquet")
     b.add_argument("--dataset", default="cifar10", choices=("cifar10", "cifar100", "ImageNet16-120"))
-    b.add_argument("--sha256", help="pin the full sha256 of the .pth (otherwise the tag in its name is checked)")
+    b.add_argument("--sha256", help="pin the full sha256 of the .pth (no full digest is published; the .pth is a pickle)")
+    b.add_argument("--trust-unverified", action="store_true",
+                   help="unpickle a .pth without a pinned sha256 (only its name's tag is checked; logged)")
     b.set_defaults(func=run_proxy_cli)
 
 
@@ -66,7 +68,7 @@ def run_proxy_cli(args: argparse.Namespace) -> int:
     from darts_core.tabular.proxy import save_proxy
     from darts_core.tabular.proxy_pth import proxy_from_pth
 
-    proxy = proxy_from_pth(args.pth, dataset=args.dataset, sha256=args.sha256)
+    proxy = proxy_from_pth(args.pth, dataset=args.dataset, sha256=args.sha256, trust_unverified=args.trust_unverified)
     save_proxy(proxy, args.out)
     print(f"wrote {args.out}: {proxy.info()['archs']} architectures, up to {proxy.info()['trials_max']} seeds each")
     return 0

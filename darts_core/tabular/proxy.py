@@ -121,7 +121,7 @@ def save_proxy(proxy: Proxy, path: str | os.PathLike) -> Path:
     return atomic_write(path, lambda tmp: df.to_parquet(tmp, index=False))
 
 
-def load_proxy(source: str | os.PathLike | Proxy, sha256: str | None = None) -> Proxy:
+def load_proxy(source: str | os.PathLike | Proxy, sha256: str | None = None, trust_unverified: bool = False) -> Proxy:
     """A Proxy from: a Proxy (returned as is), a directory with the CSV extract (approximation), a proxy
     .parquet (from `tabular-proxy`), or the official .pth (converted in memory: ~28 GB RAM, prefer the .parquet)."""
     if isinstance(source, Proxy):
@@ -134,7 +134,7 @@ def load_proxy(source: str | os.PathLike | Proxy, sha256: str | None = None) -> 
     if path.suffix == ".pth":
         from darts_core.tabular.proxy_pth import proxy_from_pth
 
-        return proxy_from_pth(path, sha256=sha256)
+        return proxy_from_pth(path, sha256=sha256, trust_unverified=trust_unverified)
     if path.suffix != ".parquet":
         raise DartsCoreError(f"proxy source {path}: expected a directory, a .parquet or a .pth")
     try:

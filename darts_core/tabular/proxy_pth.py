@@ -75,10 +75,11 @@ def proxy_from_dict(data: dict, dataset: str = "cifar10") -> Proxy:
     return Proxy(valid, cost, source=f"pth (hp='12', {dataname} x-valid, per seed)", dataset=dataset, note=PTH_NOTE)
 
 
-def proxy_from_pth(path: str | os.PathLike, dataset: str = "cifar10", sha256: str | None = None) -> Proxy:
+def proxy_from_pth(path: str | os.PathLike, dataset: str = "cifar10", sha256: str | None = None,
+                   trust_unverified: bool = False) -> Proxy:
     """Verify, load and convert an official benchmark file; records its name and sha256."""
     path = Path(path)
-    digest = verify_checksum(path, sha256)
+    digest = verify_checksum(path, sha256, trust_unverified)
     proxy = proxy_from_dict(load_pth(path), dataset)
     proxy.extra.update({"source_file": path.name, "source_sha256": digest})
     return proxy

@@ -125,6 +125,8 @@ def get_protocol(name: str, **overrides) -> TrainConfig:
     # training (or in the workflow's time-limit callable), a wrong range in a useless run
     for key, value in overrides.items():
         _check_type(name, key, value, known[key])
+        if known[key] in ("float", "int") and not math.isfinite(value):  # NaN passes every range check
+            raise DartsCoreError(f"protocol {name}: {key} must be a finite number, got {value}")
     if name == "drnas-imagenet" and overrides.get("batch_size", 768) <= 256 and "warmup_epochs" not in overrides:
         overrides["warmup_epochs"] = 0  # DrNAS warms up only `if epoch < 5 and args.batch_size > 256`
     cfg = replace(PRESETS[name], **overrides)

@@ -6,12 +6,15 @@ from __future__ import annotations
 
 import platform
 import random
+from pathlib import Path
 
 import numpy as np
 import torch
 
 from darts_core.errors import DartsCoreError
+from darts_core.layout import RETRAIN_LOCK
 from darts_core.nn.darts_network import NetworkCIFAR, NetworkImageNet
+from darts_core.runlog import folder_lock
 from darts_core.spaces import darts
 from darts_core.train.protocols import TrainConfig
 from darts_core.train.trainer import fit
@@ -25,6 +28,8 @@ def build_network(genotype: darts.Genotype, cfg: TrainConfig, num_classes: int, 
 
 
 def seed_everything(seed: int) -> None:
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed < 2**32:
+        raise DartsCoreError(f"seed must be an integer with 0 <= seed < 2**32 (numpy's limit), got {seed!r}")
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -47,5 +52,7 @@ def retrain(genotype: darts.Genotype, dataset: str, cfg: TrainConfig, out_dir, d
     identity = {"genotype": text, "dataset": dataset, "seed": seed}
     info = {**identity, "protocol": cfg.name, "device": str(device), "torch": torch.__version__,
             "python": platform.python_version()}
-    return fit(model, train, test, cfg, out_dir, device=device, identity=identity, info=info, on_epoch_end=on_epoch_end,
-               log=log)
+    Path(out_dir).mkdir(parents=True, exist_ok=True)
+    with folder_lock(out_dir, RETRAIN_LOCK, "training"):  # one writer per retrain folder, for its lifetime
+        return fit(model, train, test, cfg, out_dir, device=device, identity=identity, info=info,
+                   on_epoch_end=on_epoch_end, log=log)

@@ -20,7 +20,7 @@ import pandas as pd
 import torch
 from torch import nn
 
-from darts_core.checkpoint import load_checkpoint, rng_state, save_checkpoint, set_rng_state
+from darts_core.checkpoint import load_checkpoint, require_keys, rng_state, save_checkpoint, set_rng_state
 from darts_core.errors import DartsCoreError
 from darts_core.layout import CHECKPOINT, RETRAIN_METRICS as METRICS, RETRAIN_RESULTS as RESULTS
 from darts_core.runlog import finite_or_error, write_json, write_table
@@ -87,7 +87,8 @@ def evaluate(model, loader, device) -> dict:
 
 
 def _restore(path: Path, identity: dict, model, optimizer, train_loader) -> tuple[int, list[dict]]:
-    state = load_checkpoint(path)
+    state = require_keys(load_checkpoint(path), ("identity", "model", "optimizer", "rng", "epoch", "history"), path,
+                         "training checkpoint")
     if state.get("identity") != identity:
         diff = sorted(k for k in identity if state.get("identity", {}).get(k) != identity[k])
         raise DartsCoreError(f"checkpoint {path} belongs to a different run (differs in {', '.join(diff) or 'format'}); "

@@ -11,6 +11,8 @@ rule benchmark_table:
     params:
         source=config["paths"]["nb201_source"],
         pth=config["paths"]["nb201_benchmark"],
+        sha256=config["paths"].get("nb201_sha256"),
+        trust_unverified=config["paths"]["nb201_trust_unverified"],
         csv_dir=config["paths"]["nb201_csv"],
     script:
         "../scripts/benchmark_table.py"

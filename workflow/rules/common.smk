@@ -3,11 +3,15 @@ input functions. Logic lives in the package; rules only say what depends on what
 
 from darts_core import layout
 from darts_core.study import load_study
-from darts_core.study.searches import check_search_data
+from darts_core.study.config import reread_strictly
+from darts_core.study.searches import check_device, check_search_data
 from darts_core.study.products import SCRATCH_PROTOCOL, TABULAR_METHODS
 from darts_core.study.retrain import PUBLISHED
 from darts_core.train.protocols import FOLDER_DATASETS, RETRAIN_DATASETS
 
+# every config file re-read as written (Snakemake's YAML 1.1 reader keeps the last of duplicate keys, reads
+# 010 as 8 and 1:30 as 90, leaves 3e-4 a string): one line naming the file and line
+reread_strictly(config, workflow.configfiles)
 # schema (one-line errors), defaults, cross-checks and every search's settings, before any job
 STUDY = load_study(config, f"{workflow.basedir}/workflow/schemas/config.schema.yaml")
 

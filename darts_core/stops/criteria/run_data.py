@@ -144,6 +144,15 @@ def load_run(run_dir: str | os.PathLike) -> RunData:
         hessian = darts_es.check_hessian(_read_csv(run_dir / runlog.HESSIAN), str(run_dir / runlog.HESSIAN))
     if alphas is None and genotypes is None:
         raise DartsCoreError(f"run {run_dir}: neither {runlog.ALPHAS} nor {runlog.GENOTYPES} exists")
+    if alphas is not None and genotypes is not None and info_json.get("status") != "imported":
+        # a search writes both from one record, epoch by epoch (an import may map them differently: run.json says)
+        a_epochs, g_epochs = set(alphas["epoch"].astype(int)), set(genotypes.index)
+        if a_epochs != g_epochs:
+            only = sorted(a_epochs ^ g_epochs)[0]
+            where = runlog.ALPHAS if only in a_epochs else runlog.GENOTYPES
+            raise DartsCoreError(f"run {run_dir}: {runlog.GENOTYPES} has epochs {min(g_epochs)}..{max(g_epochs)} "
+                                 f"({len(g_epochs)}), {runlog.ALPHAS} {min(a_epochs)}..{max(a_epochs)} ({len(a_epochs)}): "
+                                 f"epoch {only} is only in {where}; the two files are not of one search")
     try:
         info = _space(alphas, genotypes, declared)
     except DartsCoreError as err:  # name the file whose rows do not fit a space
