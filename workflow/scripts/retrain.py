@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from darts_core.data.preflight import check_imagenet_folder
-from darts_core.errors import DartsCoreError
+from darts_core.errors import DartsCoreError, one_line
 from darts_core.gpu import claim_gpu
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "a", buffering=1)
@@ -21,8 +21,14 @@ if w.rdataset == "imagenet":  # before a GPU is claimed
         raise DartsCoreError(f"config paths.imagenet: {err}; Table 5 needs it") from None
 compute = snakemake.config["compute"]
 device = compute["device"]
-with claim_gpu() if device == "cuda" else contextlib.nullcontext():
+# a bad input or fault the package names (no CUDA here, a foreign checkpoint, a full disk, a busy folder)
+# ends the job in its one line
+with one_line(), claim_gpu() if device == "cuda" else contextlib.nullcontext():
     import torch
+
+    if device == "cuda" and not torch.cuda.is_available():
+        raise DartsCoreError("compute.device is 'cuda', but this job's machine has no CUDA device; set "
+                             "compute.device: cpu, or run the job where the GPUs are")
 
     from darts_core.spaces import darts
     from darts_core.train.protocols import get_protocol

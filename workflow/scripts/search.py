@@ -4,24 +4,14 @@ import contextlib
 import sys
 from pathlib import Path
 
-from darts_core.errors import DartsCoreError
+from darts_core.errors import one_line
 from darts_core.gpu import claim_gpu
-
-
-@contextlib.contextmanager
-def _one_line():
-    try:
-        yield
-    except DartsCoreError as err:
-        print(f"error: {err}", flush=True)
-        raise SystemExit(1) from None
-
 
 sys.stderr = sys.stdout = open(snakemake.log[0], "a", buffering=1)
 compute = snakemake.config["compute"]
 # one GPU per job under `--resources gpu=N` (claimed before torch starts CUDA); a bad input or fault the
 # package names (no CUDA here, a foreign checkpoint, a full disk, a busy run folder) ends in its one line
-with _one_line(), claim_gpu() if compute["device"] == "cuda" else contextlib.nullcontext():
+with one_line(), claim_gpu() if compute["device"] == "cuda" else contextlib.nullcontext():
     import torch
 
     from darts_core.search.config import resolve_config
