@@ -46,6 +46,7 @@ def retrain(genotype: darts.Genotype, dataset: str, cfg: TrainConfig, out_dir, d
     text = darts.genotype_string(genotype)
     identity = {"genotype": text, "dataset": dataset, "seed": seed}
     info = {**identity, "protocol": cfg.name, "device": str(device), "torch": torch.__version__,
+            "torch_threads": torch.get_num_threads(),
             "python": platform.python_version()}
     return fit(model, train, test, cfg, out_dir, device=device, identity=identity, info=info, on_epoch_end=on_epoch_end,
                log=log)
