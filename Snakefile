@@ -32,6 +32,7 @@ localrules:
     genotype,
     retrain_summary,
     table,
+    summary,
 
 
 include: "workflow/rules/search.smk"
@@ -40,6 +41,7 @@ include: "workflow/rules/benchmark.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/retrain.smk"
 include: "workflow/rules/tables.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

@@ -62,3 +62,5 @@ TABLE_FILE = "results/tables/{table}.{ext}"
 TABLE_EXTS = ("csv", "md", "tex")
 COMPARE_FILE = "results/tables/{table}_vs_paper.{ext}"
 COMPARE_EXTS = ("csv", "md")
+# the report's front page: every table as HTML and every figure with its caption (darts_core.report.summary)
+SUMMARY = "results/report/summary.html"

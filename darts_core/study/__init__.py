@@ -74,6 +74,12 @@ class Study:
     def table_params(self, table) -> dict:
         return products.table_params(self.config, table)
 
+    def summary_inputs(self) -> list[str]:
+        return products.summary_inputs(self.config)
+
+    def summary_params(self) -> dict:
+        return products.summary_params(self.config)
+
     def targets(self) -> list[str]:
         return products.targets(self.config)
 

@@ -169,6 +169,26 @@ def table_names(config: dict) -> list[str]:
     return list(config.get("tables", {}))
 
 
+# ---- the report's front page ------------------------------------------------------------------------
+def summary_inputs(config: dict) -> list[str]:
+    figures = [layout.FIGURE.format(figure=f, ext="png") for f in figure_names(config)]
+    tables = [layout.TABLE_FILE.format(table=t, ext="md") for t in table_names(config)]
+    return figures + tables + [layout.COMPARE_FILE.format(table=t, ext="md") for t in table_names(config)]
+
+
+def summary_params(config: dict) -> dict:
+    """What the front page shows (darts_core.report.summary): every figure with its caption, every table."""
+    figures = [{"name": f, "title": figure_spec(config, f)["title"], "png": layout.FIGURE.format(figure=f, ext="png"),
+                "caption": figure_params(config, f)["caption"]} for f in figure_names(config)]
+    tables = [{"name": t, "md": layout.TABLE_FILE.format(table=t, ext="md"),
+               "compare_md": layout.COMPARE_FILE.format(table=t, ext="md")} for t in table_names(config)]
+    study = config.get("study", "")
+    title = "Zhang & Ding (CIKM 2021), reproduced" + (f": study {study}" if study else "")
+    where = ("Tables as in results/tables/ (CSV, Markdown, LaTeX; † cited from the paper, ‡ a stop criterion "
+             "that did not fire in every seed), figures as in results/figures/ (PNG, PDF).")
+    return {"title": title, "where": where, "figures": figures, "tables": tables}
+
+
 # ---- the workflow's targets -------------------------------------------------------------------------
 def targets(config: dict) -> list[str]:
     """What `snakemake` builds: every experiment's manifest, every figure and table, the retrain summaries."""
@@ -178,6 +198,8 @@ def targets(config: dict) -> list[str]:
     for table in table_names(config):
         out += [layout.TABLE_FILE.format(table=table, ext=x) for x in layout.TABLE_EXTS]
         out += [layout.COMPARE_FILE.format(table=table, ext=x) for x in layout.COMPARE_EXTS]
+    if figure_names(config) or table_names(config):
+        out.append(layout.SUMMARY)
     return out
 
 
