@@ -1,0 +1,42 @@
+"""The numbers README.md gives for the paper's dry run are the dry run's: the job count without and with
+the optional `bohb` extra, and the searches."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from darts_core.study import load_study
+from darts_core.study.config import read_configs
+from darts_core.study.products import HAVE_BOHB
+from workflow_plan import REPO
+
+pytestmark = pytest.mark.workflow
+
+
+def readme_counts() -> tuple[int, int, int]:
+    text = " ".join((REPO / "README.md").read_text().split())
+    m = re.search(r"`snakemake -n` lists what would run: (\d+) jobs for the paper without the optional `bohb` "
+                  r"extra, (\d+) with it .*?among them (\d+) searches", text)
+    assert m, "README's dry-run sentence changed: update this test with it"
+    return tuple(int(g) for g in m.groups())
+
+
+def bohb_jobs() -> int:
+    """Tabular BOHB runs a table asks for when hpbandster is installed (one per seed of its experiment)."""
+    config = read_configs()
+    study = load_study(config)
+    rows = 0
+    for spec in study.config["tables"].values():
+        if any(r.get("label") == "BOHB" and r.get("cited") for r in spec["rows"]):
+            exp = study.config["experiments"][spec["experiment"]]
+            rows = max(rows, len(exp["seeds"]))  # one result.json per seed, shared by every table listing it
+    return rows
+
+
+def test_readme_job_counts_are_the_dry_run(paper_plan):
+    without, with_bohb, searches = readme_counts()
+    assert with_bohb - without == bohb_jobs() == 5
+    assert len(paper_plan) == (with_bohb if HAVE_BOHB else without)
+    assert sum(j["rule"] == "search" for j in paper_plan) == searches
