@@ -71,8 +71,10 @@ def figure_inputs(config: dict, figure: str) -> list[str]:
     kind = figure_kind(spec["kind"])
     if not kind.per_run:
         return [layout.BENCHMARK_TABLE]
-    if kind.product:
-        return [p for seeds in figure_panels(config, figure).values() for p in seeds.values()]
+    if kind.product:  # the product file, and the files it waits for beside it (the run's stops)
+        return [f"{p.rsplit('/', 1)[0]}/{name}" if name != kind.product else p
+                for seeds in figure_panels(config, figure).values() for p in seeds.values()
+                for name in (kind.product, *kind.needs)]
     exp = config["experiments"][spec["experiment"]]
     dataset = spec.get("dataset", exp["datasets"][0])
     names = kind.needs + ((layout.LOOKUP,) if dataset in benchmark_datasets(config, spec["experiment"]) else ())
