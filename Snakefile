@@ -15,6 +15,10 @@ onstart:
     check_search_data(config)
 
 
+onsuccess:
+    print(finished_message())
+
+
 report: "workflow/report/workflow.rst"
 
 

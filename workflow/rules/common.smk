@@ -32,3 +32,10 @@ def figure_output(ext):
 
 def table_output(template, ext):
     return template.replace("{ext}", ext)
+
+
+def finished_message():
+    """The closing line (Snakefile `onsuccess`): where the reader's products are."""
+    return (f"Done. Tables: {layout.TABLE_FILE.split('{')[0]} (.md, .csv, .tex); figures: "
+            f"{layout.FIGURE.split('{')[0]} (.png, .pdf); all on one page: {layout.SUMMARY}, or "
+            "`snakemake --report report.html` with the same profile/config options as this run.")
