@@ -40,3 +40,13 @@ def test_readme_job_counts_are_the_dry_run(paper_plan):
     assert with_bohb - without == bohb_jobs() == 5
     assert len(paper_plan) == (with_bohb if HAVE_BOHB else without)
     assert sum(j["rule"] == "search" for j in paper_plan) == searches
+
+
+def test_readme_retrain_time_limits_are_the_plans(paper_plan):
+    """README, Tables 4 and 5: 45 h for a CIFAR-10 cell, 11.7 days for an ImageNet cell (the Slurm limits)."""
+    text = " ".join((REPO / "README.md").read_text().split())
+    hours, days = re.search(r"(\d+) h for a Table-4 CIFAR-10 cell .*? ([\d.]+) days for a Table-5 ImageNet", text).groups()
+    runtimes = {j["rule"]: int(j["resources"]["runtime"]) for j in paper_plan
+                if j["rule"] in ("retrain", "retrain_imagenet")}
+    assert round(runtimes["retrain"] / 60) == int(hours)
+    assert round(runtimes["retrain_imagenet"] / 1440, 1) == float(days)
