@@ -36,6 +36,8 @@ def table_output(template, ext):
 
 def finished_message():
     """The closing line (Snakefile `onsuccess`): where the reader's products are."""
-    return (f"Done. Tables: {layout.TABLE_FILE.split('{')[0]} (.md, .csv, .tex); figures: "
-            f"{layout.FIGURE.split('{')[0]} (.png, .pdf); all on one page: {layout.SUMMARY}, or "
-            "`snakemake --report report.html` with the same profile/config options as this run.")
+    return (
+        f"Done. Tables: {layout.TABLE_FILE.split('{')[0]} (.md, .csv, .tex); figures: "
+        f"{layout.FIGURE.split('{')[0]} (.png, .pdf); all on one page: {layout.SUMMARY}, or "
+        "`snakemake --report report.html` with the same profile/config options as this run."
+    )
