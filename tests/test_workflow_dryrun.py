@@ -96,7 +96,8 @@ def test_cited_runs_make_no_jobs_and_every_search_gets_magnitudes(paper_plan):
 
 
 def test_demo_plan_runs_on_the_cpu(tmp_path):
-    proc = snakemake("-n", "--profile", str(REPO / "profiles" / "demo"), cwd=tmp_path)
+    # the profile is quiet about jobs (`quiet: [rules, host]`); `--quiet progress` lists them again
+    proc = snakemake("-n", "--profile", str(REPO / "profiles" / "demo"), "--quiet", "progress", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr + proc.stdout
     jobs = planned_jobs(proc.stdout)
     found = [j for j in jobs if j["rule"] == "search"]
