@@ -52,7 +52,7 @@ def test_tiny_demo_runs_end_to_end(tmp_path):
     console = proc.stdout + proc.stderr
     # one line per finished search, and where the products are at the end (Snakefile onsuccess)
     assert "search finished: demo/nb201-digits/darts-v1/ex-darts/seed0, 1 epochs," in console
-    assert "Done. Tables: results/tables/" in console and "results/report/summary.html" in console
+    assert f"Done. Tables: {tmp_path}/results/tables/" in console and "results/report/summary.html" in console
 
     run = tmp_path / "results/demo/runs/nb201-digits/darts-v1/ex-darts/seed0"
     for name in ("alphas.parquet", "metrics.csv", "genotypes.csv", "run.json", "magnitudes.csv", "stops.csv"):
