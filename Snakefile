@@ -26,6 +26,10 @@ onstart:
     check_device(config, workflow.local_exec)
 
 
+onsuccess:
+    print(finished_message())
+
+
 report: "workflow/report/workflow.rst"
 
 
@@ -44,6 +48,7 @@ localrules:
     retrain_summary,
     table,
     protocol,
+    summary,
 
 
 include: "workflow/rules/search.smk"
@@ -52,6 +57,7 @@ include: "workflow/rules/benchmark.smk"
 include: "workflow/rules/figures.smk"
 include: "workflow/rules/retrain.smk"
 include: "workflow/rules/tables.smk"
+include: "workflow/rules/report.smk"
 
 
 rule all:

@@ -12,6 +12,9 @@ import sys
 
 from darts_core.errors import DartsCoreError
 
+DESCRIPTION = ("The steps of the darts-core workflow, one at a time: plan a study, run a search, compute its "
+               "magnitudes and stops, look architectures up in NAS-Bench-201, train a cell from scratch. "
+               "`python -m darts_core COMMAND --help` describes each command; `snakemake` runs them all.")
 COMMAND_MODULES = (
     "darts_core.study.cli",  # study
     "darts_core.search.cli",  # search
@@ -24,7 +27,7 @@ COMMAND_MODULES = (
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m darts_core", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m darts_core", description=DESCRIPTION)
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
         importlib.import_module(name).register(sub)

@@ -68,3 +68,5 @@ COMPARE_FILE = "results/tables/{table}_vs_paper.{ext}"
 COMPARE_EXTS = ("csv", "md")
 PROTOCOL = "results/tables/protocol.{ext}"  # every run's settings and their sources
 PROTOCOL_EXTS = ("csv", "md")
+# the report's front page: every table as HTML and every figure with its caption (darts_core.report.summary)
+SUMMARY = "results/report/summary.html"

@@ -198,7 +198,7 @@ def test_asquaredm_darts_run_magnitudes_and_stops_with_lookups(shared_data, tmp_
     assert mags.loc[0, "nor_conv_3x3"] == pytest.approx((0.2004 + 0.1999 + 0.2000 + 0.2001 + 0.2000 + 0.2001) / 6)
     pd.testing.assert_frame_equal(magnitude_table(magnitudes(alphas)), mags, check_dtype=False)
 
-    assert cli(["stops", str(run), "--table", str(shared_data / "nb201")]) == 0
+    assert cli(["stops", str(run), "--table", str(shared_data / "nb201"), "--out", str(run / "stops.csv")]) == 0
     stops = pd.read_csv(run / "stops.csv")
     got = stops.set_index("criterion")
     expected_epoch = {"final": 100, "ss_peak:nor_conv_3x3": 1, "ss_residual:nor_conv_3x3": 1, "darts+_sc:2": 1,

@@ -48,3 +48,35 @@ def test_hessian_figure(tmp_path):
     (tmp_path / "a" / "0" / "hessian.csv").unlink()
     with pytest.raises(DartsCoreError, match="hessian_every"):
         plot_hessian(panels, tmp_path / "h2.png")
+
+
+def test_magnitude_panels_mark_stops_and_say_their_y_scales_differ(tmp_path, monkeypatch):
+    import pandas as pd
+
+    from darts_core.report import figures
+
+    panels = {}
+    for run, scale in (("ex-darts", 0.2), ("darts-v1", 0.002)):
+        d = tmp_path / run / "seed0"
+        d.mkdir(parents=True)
+        rows = [{"epoch": e, "cell": "normal", "op": op, "magnitude": 0.2 + sign * scale * e / 4}
+                for e in range(5) for op, sign in (("skip_connect", 1), ("nor_conv_3x3", -1))]
+        pd.DataFrame(rows).to_csv(d / "magnitudes.csv", index=False)
+        pd.DataFrame({"criterion": ["final", "darts+_sc:2", "ss_residual:nor_conv_3x3"], "epoch": [4, 2, 1],
+                      "arch": ["a", "b", "c"], "met": [True, run == "ex-darts", True],
+                      "note": ["", "", ""]}).to_csv(d / "stops.csv", index=False)
+        panels[run] = {0: str(d / "magnitudes.csv")}
+    stops = figures.read_stop_epochs(panels)
+    # final is not a stop; a criterion that never fired (met False) is not marked
+    assert sorted(map(tuple, stops[["run", "criterion", "epoch"]].values.tolist())) == [
+        ("darts-v1", "ss_residual:nor_conv_3x3", 1), ("ex-darts", "darts+_sc:2", 2),
+        ("ex-darts", "ss_residual:nor_conv_3x3", 1)]
+    seen = {}
+    monkeypatch.setattr(figures, "finish", lambda fig, *a, **k: seen.setdefault("fig", fig))
+    figures.draw_magnitudes(panels, {"title": "t"}, tmp_path / "m.png")
+    fig = seen["fig"]
+    title = fig.legends[0].get_title().get_text()
+    assert "each panel has its own y scale" in title and "stop criterion fired" in title
+    top, bottom = fig.axes
+    assert sorted(line.get_xdata()[0] for line in top.lines if line.get_linestyle() == ":") == [1, 2]
+    assert [t.get_text() for t in bottom.texts] == ["SS"]

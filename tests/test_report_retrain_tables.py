@@ -107,7 +107,21 @@ def test_small_params_and_costs_keep_two_significant_digits(tmp_path):
     a = summary(tmp_path / "a.csv", [(0, 0, 0.012398, 6.7, 0.0, 36.0)], dataset="digits")
     long = retrain_long_table("table4", SPEC4, {"SS-DARTS-SepConv5": [a]}, "digits", [0], [0])
     first = retrain_wide_table(long.assign(note=long["note"].str.replace("on cuda", "on cpu")))
-    assert (first.iloc[0]["Params (M)"], first.iloc[0]["Search cost (CPU days)"]) == ("0.012", "0.00042")
+    assert (first.iloc[0]["Params (M), digits"], first.iloc[0]["Search cost (CPU days), digits"]) == ("0.012",
+                                                                                                   "0.00042")
+
+
+def test_cited_rows_of_another_dataset_get_their_own_columns(tmp_path):
+    a = summary(tmp_path / "a.csv", [(0, 0, 0.012, 6.7, 0.0, 36.0)], dataset="digits")
+    long = retrain_long_table("table4", SPEC4, {"SS-DARTS-SepConv5": [a]}, "digits", [0], [0])
+    wide = retrain_wide_table(long).set_index("Method")
+    # the paper's CIFAR-10 DARTS-V2 (2.76 ± 0.09) is not in the digits column, and the demo's cell not in CIFAR's
+    assert wide.loc["DARTS-V2 †", "Test error (%), CIFAR-10"] == "2.76 ± 0.09"
+    assert wide.loc["DARTS-V2 †", "Test error (%), digits"] == "-"
+    # a single (search seed, retrain seed) pair: no "± 0.00", n says 1/1
+    assert wide.loc["SS-DARTS-SepConv5", "Test error (%), digits"] == "6.70"
+    assert wide.loc["SS-DARTS-SepConv5", "Test error (%), CIFAR-10"] == "-"
+    assert wide.loc["SS-DARTS-SepConv5", "n"] == "1/1"
 
 
 def test_a_row_without_any_trained_cell_is_missing_not_dropped(tmp_path):

@@ -157,3 +157,45 @@ def test_protocol_sub_rows_and_a_cited_line_of_one_variant(tmp_path):
     cmp = compare(long)
     test = cmp[(cmp["row"] == "GAEA-bilevel") & (cmp["metric"] == "test") & (cmp["dataset"] == "cifar10")]
     assert dict(zip(test["variant"], test["reported"])) == {"standard-201": 54.30, "standard-201-25-epochs": 83.08}
+def _stop_rows(path, rows):
+    """A stop_lookup.csv with several criteria: rows of (criterion, met, accuracy)."""
+    out = []
+    for criterion, met, acc in rows:
+        row = {"criterion": criterion, "epoch": 20, "arch": "|skip_connect~0|", "met": met, "note": ""}
+        row.update({f"{d}_{m}": acc for d in DS for m in ("valid", "test")}, search_seconds=10.0)
+        out.append(row)
+    pd.DataFrame(out).to_csv(path, index=False)
+    return str(path)
+
+
+def test_a_stop_that_never_fired_is_marked_and_counted(tmp_path):
+    # seed 0: sc_2 fired; seeds 1 and 2: never met, the final epoch's architecture (met False) stands in
+    runs = {"ex": {s: _stop_rows(tmp_path / f"s{s}.csv", [("final", True, 90.0), ("darts+_sc:2", s == 0, 91.0)])
+                   for s in (0, 1, 2)}}
+    spec = {"rows": [{"label": "DARTS+ (sc_2)", "run": "ex", "stop": "darts+_sc:2"},
+                     {"label": "EX-DARTS", "run": "ex"}]}
+    long = long_table("table2", spec, [0, 1, 2], DS, runs, reported=_reported())
+    sc2 = long[long["row"] == "DARTS+ (sc_2)"]
+    assert (sc2["fired"] == 1).all() and sc2["note"].str.contains("fired in 1/3 seeds").all()
+    assert (long.loc[long["row"] == "EX-DARTS", "fired"] == "").all()
+    wide = wide_table(long).set_index("Method")
+    assert wide.loc["DARTS+ (sc_2) ‡", "stop fired"] == "1/3"
+    assert wide.loc["EX-DARTS", "stop fired"] == ""
+    md = to_markdown(wide.reset_index())
+    assert "DARTS+ (sc_2) ‡" in md and "‡ the stop criterion did not fire in every seed" in md
+    assert r"$^\ddagger$" in to_latex(wide.reset_index())
+
+
+def test_a_stop_that_fired_everywhere_is_not_marked(tmp_path):
+    runs = {"ex": {s: _stop_rows(tmp_path / f"s{s}.csv", [("darts+_sc:2", True, 91.0)]) for s in (0, 1)}}
+    spec = {"rows": [{"label": "DARTS+ (sc_2)", "run": "ex", "stop": "darts+_sc:2"}]}
+    wide = wide_table(long_table("table2", spec, [0, 1], DS, runs, reported=_reported()))
+    assert wide["Method"].tolist() == ["DARTS+ (sc_2)"] and wide["stop fired"].tolist() == ["2/2"]
+
+
+def test_a_single_seed_prints_no_std(tmp_path):
+    runs = {"darts-v1": {0: _stop_lookup(tmp_path / "a.csv", 54.30)}}
+    wide = wide_table(long_table("table1", SPEC, [0], DS, runs, reported=_reported())).set_index("Method")
+    assert wide.loc["DARTS-V1", "CIFAR-10 test"] == "54.30" and wide.loc["DARTS-V1", "n"] == "1/1"
+    assert wide.loc["SETN †", "CIFAR-10 test"] == "86.19 ± 4.63"  # cited: the paper's std stays
+    assert "stop fired" not in wide.columns  # no row names a stop

@@ -259,7 +259,7 @@ def _smallest_target(env: dict) -> str:
         return os.environ["DARTS_SLURM_DEMO_TARGET"]
     r = subprocess.run(
         [sys.executable, "-m", "snakemake", "-s", str(REPO / "Snakefile"), "--profile",
-         str(REPO / "profiles" / "demo"), "--dry-run", "--forceall"],
+         str(REPO / "profiles" / "demo"), "--dry-run", "--forceall", "--quiet", "progress"],
         cwd=env["_WORKDIR"], env={k: v for k, v in env.items() if k != "_WORKDIR"},
         capture_output=True, text=True, timeout=120,
     )

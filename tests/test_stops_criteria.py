@@ -178,9 +178,12 @@ def cli(argv):
 
 
 def test_cli_stops_and_magnitudes_write_their_tables(run_dir, capsys):
+    # without --out the stop table is printed only: the workflow's own stops.csv is left alone
     assert cli(["stops", str(run_dir), "--criteria", "final", "darts+_sc:2"]) == 0
     out = capsys.readouterr().out
     assert "darts+_sc:2: 3 skip-connect(s) in the derived cell at epoch 3 (>= 2)" in out
+    assert not (run_dir / "stops.csv").exists() and "# wrote" not in out
+    assert cli(["stops", str(run_dir), "--criteria", "final", "darts+_sc:2", "--out", str(run_dir / "stops.csv")]) == 0
     table = pd.read_csv(run_dir / "stops.csv")
     assert table["epoch"].tolist() == [5, 3] and table["met"].tolist() == [True, True]
     assert cli(["magnitudes", str(run_dir)]) == 0

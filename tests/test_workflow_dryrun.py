@@ -104,7 +104,8 @@ def test_cited_runs_make_no_jobs_and_every_search_gets_magnitudes(paper_plan):
 
 
 def test_demo_plan_runs_on_the_cpu(tmp_path):
-    proc = snakemake("-n", "--profile", str(REPO / "profiles" / "demo"), cwd=tmp_path)
+    # the profile is quiet about jobs (`quiet: [rules, host]`); `--quiet progress` lists them again
+    proc = snakemake("-n", "--profile", str(REPO / "profiles" / "demo"), "--quiet", "progress", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr + proc.stdout
     jobs = planned_jobs(proc.stdout)
     found = [j for j in jobs if j["rule"] == "search"]
@@ -152,3 +153,20 @@ def test_bad_config_stops_before_any_job(tmp_path, old, new, words):
         assert word in out, out
     assert "rule search" not in out and "Building DAG" not in out
     assert not (tmp_path / "results").exists()
+
+
+def test_the_demo_writes_apart_from_the_paper(tmp_path):
+    """The demo profile's working directory is the demo study's name: its results/ never mix with the
+    paper's (whose paths, recorded in tests/data/paper_plan.txt, stay as they are)."""
+    profile = yaml.safe_load((REPO / "profiles/demo/profile.yaml").read_text())
+    study = yaml.safe_load((REPO / "profiles/demo/demo.yaml").read_text())["study"]
+    assert profile["directory"] == study == "cpu-demo"
+    import subprocess
+
+    from workflow_plan import SNAKEMAKE
+
+    proc = subprocess.run([SNAKEMAKE, "--snakefile", str(REPO / "Snakefile"), "-n", "--profile",
+                           str(REPO / "profiles" / "demo")], cwd=tmp_path, capture_output=True, text=True,
+                          timeout=300)
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    assert (tmp_path / "cpu-demo" / ".snakemake").is_dir() and not (tmp_path / ".snakemake").exists()

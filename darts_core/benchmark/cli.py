@@ -20,13 +20,15 @@ import pandas as pd
 from darts_core.benchmark import lookup, scratch, table
 from darts_core.errors import DartsCoreError
 from darts_core.runlog import write_table
+from darts_core.threads import add_threads_option, default_threads
 
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("lookup", help="NAS-Bench-201 index and accuracies of architectures, runs or stop points",
                               description="Print the NB201 index and every metric the table holds.")
     p.add_argument("archs", nargs="*", metavar="ARCH_STRING", help="e.g. '|nor_conv_3x3~0|+|...|+|...|'")
-    p.add_argument("--table", required=True, help="compact table (.parquet) from `benchmark-table`")
+    p.add_argument("--table", required=True, metavar="TABLE",
+                   help="compact table (.parquet) from `benchmark-table`, or a folder of the CSV extracts")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--run", metavar="RUN_DIR", help="accuracy of the derived arch at every epoch (genotypes.csv)")
     mode.add_argument("--stops", metavar="CSV", help="stops table (criterion, epoch, arch, ...) to fill in")
@@ -60,7 +62,7 @@ def register(subparsers) -> None:
     t.add_argument("--no-valid-split", action="store_true", help="skip the second training for the valid metric")
     t.add_argument("--device", default="cpu")
     t.add_argument("--workers", type=int, default=0)
-    t.add_argument("--threads", type=int, help="torch CPU threads")
+    add_threads_option(t)
     t.add_argument("--download", action="store_true", help="allow downloading the dataset / split files")
     t.add_argument("--json", action="store_true")
     t.set_defaults(func=run_train_arch)
@@ -102,7 +104,7 @@ def run_lookup(args) -> int:
     modes = sum(bool(x) for x in (args.archs, args.run, args.stops, args.references))
     if modes != 1:
         raise DartsCoreError("lookup: give arch string(s), or exactly one of --run, --stops, --references")
-    tb = table.load_table(args.table)
+    tb = table.open_table(args.table)
     note = tb.attrs.get("missing", "")
     if args.run:
         return _emit(lookup.lookup_run(args.run, tb), args, note) or 0
@@ -153,7 +155,8 @@ def run_train_arch(args) -> int:
     if args.no_valid_split:
         protocol["valid_split"] = False
     res = scratch.train_arch(args.arch, args.dataset, args.data, protocol, args.seed, args.cache, device=args.device,
-                             workers=args.workers, allow_download=args.download, threads=args.threads)
+                             workers=args.workers, allow_download=args.download,
+                             threads=default_threads() if args.threads is None else args.threads)
     if args.json:
         print(json.dumps(res, indent=2, default=str))
         return 0

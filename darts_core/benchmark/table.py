@@ -124,6 +124,12 @@ def save_table(table: pd.DataFrame, path: str | os.PathLike) -> Path:
     return atomic_write(path, lambda tmp: table.to_parquet(tmp, index=False, compression="zstd"))
 
 
+def open_table(path: str | os.PathLike) -> pd.DataFrame:
+    """What a command's `--table` names: a compact table (.parquet) or a folder of the CSV extracts (built
+    in memory), the same for every command (lookup, stops, tabular)."""
+    return build_from_csv(path) if Path(path).is_dir() else load_table(path)
+
+
 def load_table(path: str | os.PathLike) -> pd.DataFrame:
     """Read a compact table and check its columns; DartsCoreError names the file on a problem."""
     path = Path(path)

@@ -86,6 +86,48 @@ def read_panels(panels: Mapping[str, Mapping[int, str | os.PathLike]]) -> pd.Dat
     return pd.concat(frames, ignore_index=True)
 
 
+# short names of the stop criteria marked on the curves
+STOP_LABELS = {"ss_residual": "SS", "ss_peak": "SS-peak", "darts+_sc": "sc", "darts+_rt": "rt", "darts_es": "ES"}
+
+
+def stop_label(criterion: str) -> str:
+    name, _, arg = criterion.partition(":")
+    short = STOP_LABELS.get(name, name)
+    return f"{short}_{arg}" if name.startswith("darts+") and arg else short
+
+
+def read_stop_epochs(panels: Mapping[str, Mapping[int, str | os.PathLike]], name: str = "stops.csv") -> pd.DataFrame:
+    """`run, seed, criterion, epoch` of every stop that fired (stops.csv `met` True, `final` left out), read
+    beside each panel's file (the run directory's stops.csv); empty where a run has none."""
+    rows = []
+    for run, seeds in panels.items():
+        for seed, path in seeds.items():
+            p = Path(path)
+            stops = (p if p.is_dir() else p.parent) / name
+            if not stops.is_file():
+                continue
+            df = pd.read_csv(stops)
+            met = df["met"].astype(str).str.lower().eq("true") if "met" in df.columns else True
+            df = df[met & df["epoch"].notna() & (df["criterion"] != "final")]
+            rows += [{"run": run, "seed": int(seed), "criterion": c, "epoch": int(e)}
+                     for c, e in zip(df["criterion"], df["epoch"])]
+    return pd.DataFrame(rows, columns=["run", "seed", "criterion", "epoch"])
+
+
+def mark_stops(ax, stops: pd.DataFrame, run: str) -> None:
+    """Dotted vertical lines at the epochs where the run's stop criteria fired (median over the seeds where
+    each fired; "k/n" when it fired in fewer than all seeds), labelled at the top of the panel."""
+    sel = stops[stops["run"] == run] if len(stops) else stops
+    if not len(sel):
+        return
+    for k, (criterion, hit) in enumerate(sel.groupby("criterion", sort=False)):
+        epoch = float(hit["epoch"].median())
+        ax.axvline(epoch, color="#444", lw=0.6, ls=":", zorder=0)
+        ax.annotate(stop_label(criterion), (epoch, 1.0), xycoords=("data", "axes fraction"), fontsize=5,
+                    rotation=90, va="top", ha="right", color="#444", xytext=(-1, -1 - 18 * (k % 2)),
+                    textcoords="offset points")
+
+
 def _require(df: pd.DataFrame, columns, what: str) -> None:
     missing = [c for c in columns if c not in df.columns]
     if missing:
@@ -103,11 +145,13 @@ def plot_magnitudes(
     out_pdf: str | os.PathLike | None = None,
     title: str | None = None,
     cell: str = "normal",
+    stops: pd.DataFrame | None = None,
 ) -> Path:
     """Magnitude curves: columns epoch, op, magnitude, seed (+ `cell`, `run` for several panels).
 
     One panel per `run` (in order of appearance), one line per op: mean over seeds, band = ±1 std
-    (no band with a single seed). Returns the PNG path.
+    (no band with a single seed). `stops` (read_stop_epochs): the epochs where stop criteria fired, marked
+    on each panel. Panels with different y ranges say so in the legend's title. Returns the PNG path.
     """
     _require(mags, ("epoch", "op", "magnitude", "seed"), "plot_magnitudes")
     df = mags
@@ -146,11 +190,18 @@ def plot_magnitudes(
             ax.set_ylabel("magnitude $m(t, o)$")
             ax.grid(True, lw=0.3, alpha=0.5)
             ax.margins(x=0)
+            if stops is not None:
+                mark_stops(ax, stops, run)
         axes[-1, 0].set_xlabel("epoch")
         axes[-1, 0].xaxis.set_major_locator(MaxNLocator(integer=True))
         handles, labels = axes[0, 0].get_legend_handles_labels()
+        notes = []
+        if len(runs) > 1 and len({tuple(round(v, 4) for v in ax.get_ylim()) for ax in axes[:, 0]}) > 1:
+            notes.append("each panel has its own y scale")
+        if stops is not None and len(stops):
+            notes.append("dotted: epoch where a stop criterion fired")
         fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 5), frameon=False,
-                   handlelength=1.5, columnspacing=1.0)
+                   handlelength=1.5, columnspacing=1.0, title="; ".join(notes) or None, title_fontsize=6)
         return finish(fig, out_png, out_pdf, title)
 
 
@@ -197,7 +248,7 @@ def plot_accuracy_curves(
 # {run: {seed: path}}, or the benchmark table's path), the figure's config entry, the output files.
 def draw_magnitudes(panels, spec: Mapping, out_png, out_pdf=None) -> Path:
     return plot_magnitudes(read_panels(panels), out_png, out_pdf, title=spec.get("title"),
-                           cell=spec.get("cell", "normal"))
+                           cell=spec.get("cell", "normal"), stops=read_stop_epochs(panels))
 
 
 def draw_accuracy_curves(panels, spec: Mapping, out_png, out_pdf=None) -> Path:

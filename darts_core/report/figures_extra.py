@@ -19,7 +19,7 @@ import pandas as pd
 from darts_core.errors import DartsCoreError
 from darts_core.layout import HESSIAN, LOOKUP
 from darts_core.report.figures import (COLUMN_WIDTH_IN, METRIC_LABELS, OP_COLORS, OP_LABELS, PANEL_HEIGHT_IN,
-                                       RUN_COLORS, STYLE, finish, plt)
+                                       RUN_COLORS, STYLE, finish, mark_stops, plt, read_stop_epochs)
 
 NB201_OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 
@@ -114,11 +114,17 @@ def plot_hessian(panels, out_png, out_pdf=None, title: str | None = None, metric
         for ax in axes[:, 0]:
             ax.grid(True, lw=0.3, alpha=0.5)
             ax.margins(x=0)
+        stops = read_stop_epochs(panels)
+        stops = stops[stops["criterion"] == "darts_es"] if len(stops) else stops
+        for i, run in enumerate(runs):
+            for ax in axes[:, 0]:
+                mark_stops(ax, stops, run)
         axes[-1, 0].set_xlabel("epoch")
         handles, labels = axes[0, 0].get_legend_handles_labels()
         several = eig.groupby("run")["seed"].nunique().max() > 1
         fig.legend(handles, labels, loc="outside lower center", ncol=min(len(labels), 3), frameon=False,
-                   title="run (seeds)" + ("; mean ± std" if several else ""), title_fontsize=6)
+                   title="run (seeds)" + ("; mean ± std" if several else "")
+                   + ("; dotted: DARTS-ES stop" if len(stops) else ""), title_fontsize=6)
         return finish(fig, out_png, out_pdf, title)
 
 

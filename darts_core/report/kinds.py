@@ -24,7 +24,8 @@ class FigureKind:
     draw: str  # "module:function" (lazy: matplotlib only where figures are drawn)
     caption: str  # Markdown/RST text of the report; {title}, {paper}, {experiment}, {runs}, {metric} filled in
     product: str | None  # per-run file the panels read; None: the run directory
-    # per-run files the figure waits for (default: `product`); `lookup` is added on benchmark datasets
+    # per-run files the figure waits for besides `product` (read beside it); `lookup` is added on benchmark
+    # datasets to kinds without a product
     needs: tuple[str, ...] = ()
     lookup: bool = False  # reads benchmark accuracies: the experiment's space must have a benchmark
     per_run: bool = True  # False: drawn from the benchmark table alone (Fig. 6(a))
@@ -35,7 +36,9 @@ _MAGNITUDES_CAPTION = (
     "Operation magnitudes :math:`m(t, o)` (Eq. 11): for every candidate operation, the mean over the cell's "
     "edges of its softmax weight after each epoch (epoch 0 = the initial alphas). Lines are the mean over "
     "seeds, bands ±1 standard deviation; one panel per run, each with its own y scale (a small alpha learning "
-    "rate moves the magnitudes little). The paper's Figure 3(d) (EX-DARTS) shows average pooling leading "
+    "rate moves the magnitudes little; the figure's legend says so too). Dotted vertical lines mark the epochs "
+    "where the run's stop criteria fired (``stops.csv``, median over the seeds where each fired; SS = selective "
+    "stop, sc/rt = DARTS+, ES = DARTS-ES); a criterion that never fired has no line. The paper's Figure 3(d) (EX-DARTS) shows average pooling leading "
     "early, then 3×3 convolution; Figure 5 (500 epochs) shows skip-connect taking over at the end.")
 _ACCURACY_CAPTION = (
     "{title}{paper}. Experiment ``{experiment}``, runs {runs}.\n"
@@ -46,11 +49,12 @@ _ACCURACY_CAPTION = (
     "without skip-connect do not.")
 _HESSIAN_CAPTION = (
     "{title}. Counterpart: the paper's {paper_name}.\n"
-    "Top: the dominant eigenvalue of the Hessian of the validation loss with respect to the architecture "
-    "parameters, measured during the search (DARTS-ES, ``hessian.csv``); bottom (NAS-Bench-201 datasets only; "
-    "the digits demo has no benchmark table): the benchmark accuracy of the architecture derived at each "
-    "epoch. Lines are the mean over seeds, bands ±1 std, one colour per run ({runs}). In the paper the "
-    "eigenvalue grows as the accuracy degrades.")
+    "The dominant eigenvalue of the Hessian of the validation loss with respect to the architecture "
+    "parameters, measured during the search (DARTS-ES, ``hessian.csv``), with a dotted line where DARTS-ES "
+    "stopped (``stops.csv``; none if it never fired). On NAS-Bench-201 datasets a second panel below shows "
+    "the benchmark accuracy of the architecture derived at each epoch; on datasets without a benchmark table "
+    "(the digits demo) the figure has the eigenvalue panel only. Lines are the mean over seeds, bands ±1 std, "
+    "one colour per run ({runs}). In the paper the eigenvalue grows as the accuracy degrades.")
 _OP_DISTRIBUTION_CAPTION = (
     "Counterpart: the paper's Figure 6(a). Every NAS-Bench-201 cell in which one operation occupies at least 4 "
     "of the 6 edges, grouped by that operation: its CIFAR-10 test accuracy in the benchmark (200-epoch "
@@ -61,7 +65,8 @@ _OP_DISTRIBUTION_CAPTION = (
 FIGURE_KINDS: dict[str, FigureKind] = {
     k.name: k
     for k in (
-        FigureKind("magnitudes", "darts_core.report.figures:draw_magnitudes", _MAGNITUDES_CAPTION, layout.MAGNITUDES),
+        FigureKind("magnitudes", "darts_core.report.figures:draw_magnitudes", _MAGNITUDES_CAPTION, layout.MAGNITUDES,
+                   needs=(layout.STOPS,)),
         FigureKind("accuracy_curves", "darts_core.report.figures:draw_accuracy_curves", _ACCURACY_CAPTION,
                    layout.LOOKUP, lookup=True),
         FigureKind("hessian", "darts_core.report.figures_extra:draw_hessian", _HESSIAN_CAPTION, None,

@@ -50,7 +50,8 @@ def read_summaries(paths: Sequence[str | os.PathLike]) -> pd.DataFrame:
 def _row(table, label, dataset, metric, values, expected, missing, source, note) -> dict:
     mean, std, n = mean_std(values)
     return {"table": table, "row": label, "variant": "", "dataset": dataset, "metric": metric, "mean": mean,
-            "std": std, "n": n, "expected": expected, "missing": missing, "source": source, "note": note}
+            "std": std, "n": n, "expected": expected, "missing": missing, "source": source, "note": note,
+            "fired": ""}
 
 
 def computed_rows(table: str, label: str, summary: pd.DataFrame, rdataset: str, search_seeds: Sequence[int],
@@ -135,22 +136,42 @@ def cost_header(long: pd.DataFrame) -> str:
 
 def retrain_wide_table(long: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
     """One line per row: `Method`, the metric columns (mean ± std; params and search cost as means), `n`
-    (trained pairs / expected), `missing`, `source`. Cited rows carry "†"."""
+    (trained pairs / expected), `missing`, `source`. Cited rows carry "†". A single trained pair (n = 1)
+    prints no std. Cited rows of another dataset than the trained cells' (the paper's CIFAR-10 beside the
+    digits demo) get their own columns, named by dataset, never the trained cells'."""
+    from darts_core.report.tables import DATASET_LABELS
+
     metrics = [m for m in HEADERS if m in set(long["metric"])]
     headers = {**HEADERS, "gpu_days": cost_header(long)}
+    own = [d for d in dict.fromkeys(long.loc[long["source"] != "cited", "dataset"]) if isinstance(d, str) and d]
+    other = [d for d in dict.fromkeys(long.loc[long["source"] == "cited", "dataset"])
+             if isinstance(d, str) and d and own and d not in own]
+
+    def header(metric, dataset):
+        if dataset in other or (other and dataset in own):
+            return f"{headers[metric]}, {DATASET_LABELS.get(dataset, dataset)}"
+        return headers[metric]
+
+    columns = [(m, d) for d in (own or [None]) + other for m in metrics]
     lines = []
     for (label, source), sel in long.groupby(["row", "source"], sort=False):
         line = {"Method": label + (f" {CITED_MARK}" if source == "cited" else "")}
-        for metric in metrics:
+        for metric, dataset in columns:
             hit = sel[sel["metric"] == metric]
+            if dataset is not None:
+                here = hit[hit["dataset"] == dataset]
+                # a cited row without a dataset (or of the trained cells' dataset) stays in the own columns
+                hit = here if len(here) or dataset in other else hit[~hit["dataset"].isin(other)]
+            name = header(metric, dataset)
             if not len(hit):
-                line[headers[metric]] = "-"
+                line[name] = "-"
                 continue
             mean = hit["mean"].iloc[0]
+            std = hit["std"].iloc[0] if source == "cited" or hit["n"].iloc[0] != 1 else float("nan")
             if metric in ("params_m", "gpu_days"):
-                line[headers[metric]] = format_mean_std(mean, float("nan"), _scale_digits(mean, digits))
+                line[name] = format_mean_std(mean, float("nan"), _scale_digits(mean, digits))
             else:
-                line[headers[metric]] = format_mean_std(mean, hit["std"].iloc[0], digits)
+                line[name] = format_mean_std(mean, std, digits)
         errors = sel[~sel["metric"].isin(["params_m", "gpu_days"])]
         if source == "cited":
             line["n"] = "cited"

@@ -37,8 +37,10 @@ DATASET_LABELS = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "ImageNet16-12
 REFERENCE_ROWS = ("ResNet", "optimal")
 TABULAR_ROWS = {"REA": "rea", "RS": "rs", "REINFORCE": "reinforce", "BOHB": "bohb"}
 LONG_COLUMNS = ["table", "row", "variant", "dataset", "metric", "mean", "std", "n", "expected", "missing",
-                "source", "note"]
+                "source", "note", "fired"]
 CITED_MARK = "†"
+# a stop criterion that did not fire in every seed: those seeds fall back to the final epoch (stops.csv met=False)
+FALLBACK_MARK = "‡"
 
 
 def value_columns(datasets: Sequence[str]) -> list[str]:
@@ -69,21 +71,30 @@ def seed_values(stop_lookups: Mapping[int, str | os.PathLike], stop: str, column
             met = met.lower() == "true"
         if pd.notna(met) and not bool(met) and pd.isna(row.get("arch")):
             continue
-        rows.append({"seed": int(seed), **{c: row.get(c, float("nan")) for c in columns}})
-    return pd.DataFrame(rows, columns=["seed", *columns])
+        rows.append({"seed": int(seed), **{c: row.get(c, float("nan")) for c in columns},
+                     "fired": bool(met) if pd.notna(met) else True})
+    return pd.DataFrame(rows, columns=["seed", *columns, "fired"])
 
 
 def _computed(table: str, label: str, variant: str, per_seed: pd.DataFrame, seeds, columns, seconds_dataset,
-              source: str, note: str = "") -> list[dict]:
+              source: str, note: str = "", stop: str = "final") -> list[dict]:
+    """The long rows of one (row, variant); `fired`: for a stop other than `final`, in how many of the seeds
+    with a value the criterion fired (the others fell back to the final epoch), else empty."""
     out = []
     agg = aggregate(per_seed, seeds, columns)
+    fired = ""
+    if stop != "final" and "fired" in per_seed.columns:
+        fired = int(per_seed["fired"].astype(bool).sum())
+        if fired < len(per_seed):
+            extra = f"fired in {fired}/{len(per_seed)} seeds, the others use the final epoch"
+            note = f"{note}; {extra}" if note else extra
     for rec in agg.to_dict("records"):
         dataset, metric = _split(rec["metric"], seconds_dataset)
         if rec["n"] == 0 and metric == "search_seconds" and source != "computed":
             continue
         out.append({"table": table, "row": label, "variant": variant, "dataset": dataset, "metric": metric,
                     "mean": rec["mean"], "std": rec["std"], "n": rec["n"], "expected": rec["expected"],
-                    "missing": rec["missing"], "source": source, "note": note})
+                    "missing": rec["missing"], "source": source, "note": note, "fired": fired})
     return out
 
 
@@ -179,29 +190,54 @@ def long_table(name: str, spec: Mapping, seeds: Sequence[int], datasets: Sequenc
             variant = row["variants"][k] if "variants" in row else run if isinstance(row["run"], list) else ""
             per = seed_values(run_inputs.get(run, {}), stop, columns)
             out += _computed(table, label, variant, per, seeds, columns, seconds_dataset, "computed",
-                             note or f"stop: {stop}")
+                             note or f"stop: {stop}", stop=stop)
     df = pd.DataFrame(out, columns=LONG_COLUMNS)
     df["variant"] = df["variant"].fillna("")
     return df
 
 
+def _cell(hit: pd.DataFrame, digits: int) -> str:
+    """mean ± std of one long-table line; a single computed value (n = 1) has no std to print."""
+    if not len(hit):
+        return "-"
+    std = hit["std"].iloc[0]
+    if hit["source"].iloc[0] != "cited" and hit["n"].iloc[0] == 1:
+        std = float("nan")
+    return format_mean_std(hit["mean"].iloc[0], std, digits)
+
+
+def fired_count(sel: pd.DataFrame) -> str:
+    """"k/n" seeds in which a row's stop criterion fired ("" for `final` and cited rows)."""
+    fired = sel["fired"] if "fired" in sel.columns else pd.Series(dtype=object)
+    fired = [f for f in fired if f != "" and pd.notna(f)]
+    acc = sel[sel["metric"].isin(["valid", "test"])]
+    if not fired or not len(acc):
+        return ""
+    return f"{int(fired[0])}/{int(acc['n'].max())}"
+
+
 def wide_table(long: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
     """One line per (row, variant): `Method`, `<Dataset> valid/test` (mean ± std), `Search (s)`, `n`, `source`.
-    Cited rows carry "†" after the method; `missing` lists seeds without a value."""
+    Cited rows carry "†" after the method; `missing` lists seeds without a value. A row whose stop criterion
+    did not fire in every seed carries "‡" and `stop fired` says in how many it did (the others fall back
+    to the final epoch). Single-seed values print without a std (`n` says 1/1). Cited rows of another
+    dataset than the computed ones (the paper's CIFAR-10 beside the digits demo) get their own columns."""
     lines = []
     order = list(dict.fromkeys(zip(long["row"], long["variant"], long["source"])))
     datasets = [d for d in dict.fromkeys(long.loc[long["metric"].isin(["valid", "test"]), "dataset"]) if d]
     for label, variant, source in order:
         sel = long[(long["row"] == label) & (long["variant"] == variant) & (long["source"] == source)]
-        name = label + (f" [{variant}]" if variant else "") + (f" {CITED_MARK}" if source == "cited" else "")
+        fired = fired_count(sel)
+        acc_n = sel.loc[sel["metric"].isin(["valid", "test"]), "n"]
+        partial = bool(fired) and int(fired.split("/")[0]) < (int(acc_n.max()) if len(acc_n) else 0)
+        name = label + (f" [{variant}]" if variant else "") + (f" {CITED_MARK}" if source == "cited" else "") \
+            + (f" {FALLBACK_MARK}" if partial else "")
         line = {"Method": name}
         for d in datasets:
             for m in ("valid", "test"):
-                hit = sel[(sel["dataset"] == d) & (sel["metric"] == m)]
-                line[f"{DATASET_LABELS.get(d, d)} {m}"] = (
-                    format_mean_std(hit["mean"].iloc[0], hit["std"].iloc[0], digits) if len(hit) else "-")
-        hit = sel[sel["metric"] == "search_seconds"]
-        line["Search (s)"] = format_mean_std(hit["mean"].iloc[0], hit["std"].iloc[0], 0) if len(hit) else "-"
+                line[f"{DATASET_LABELS.get(d, d)} {m}"] = _cell(sel[(sel["dataset"] == d) & (sel["metric"] == m)],
+                                                               digits)
+        line["Search (s)"] = _cell(sel[sel["metric"] == "search_seconds"], 0)
         acc = sel[sel["metric"].isin(["valid", "test"])]
         if source in ("cited", "benchmark"):
             line["n"] = source
@@ -209,9 +245,13 @@ def wide_table(long: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
             line["n"] = f"{int(acc['n'].min()) if len(acc) else 0}/{int(acc['expected'].max()) if len(acc) else 0}"
         missing = sorted({s for m in acc["missing"] if isinstance(m, str) and m for s in m.split(",")}, key=int)
         line["missing seeds"] = ",".join(missing)
+        line["stop fired"] = fired
         line["source"] = source
         lines.append(line)
-    return pd.DataFrame(lines)
+    wide = pd.DataFrame(lines)
+    if len(wide) and not wide["stop fired"].astype(bool).any():
+        wide = wide.drop(columns="stop fired")
+    return wide
 
 
 def to_markdown(wide: pd.DataFrame, title: str = "") -> str:
@@ -221,14 +261,25 @@ def to_markdown(wide: pd.DataFrame, title: str = "") -> str:
     text.append("|" + "|".join("---" for _ in cols) + "|")
     for rec in wide.astype(str).itertuples(index=False):
         text.append("| " + " | ".join(v.replace("|", "\\|") for v in rec) + " |")
-    if (wide.get("source") == "cited").any():
-        text += ["", f"{CITED_MARK} cited: the paper's number, not computed here."]
+    for note in footnotes(wide):
+        text += ["", note]
     return "\n".join(text) + "\n"
+
+
+def footnotes(wide: pd.DataFrame) -> list[str]:
+    """The marks a rendered table uses, in words."""
+    notes = []
+    if (wide.get("source") == "cited").any():
+        notes.append(f"{CITED_MARK} cited: the paper's number, not computed here.")
+    if wide.get("Method", pd.Series(dtype=str)).astype(str).str.contains(FALLBACK_MARK).any():
+        notes.append(f"{FALLBACK_MARK} the stop criterion did not fire in every seed (`stop fired`); those seeds "
+                     "use the final epoch's architecture.")
+    return notes
 
 
 def _tex(text: str) -> str:
     for a, b in (("\\", r"\textbackslash{}"), ("&", r"\&"), ("%", r"\%"), ("_", r"\_"), ("#", r"\#"),
-                 ("±", r"$\pm$"), (CITED_MARK, r"$^\dagger$")):
+                 ("±", r"$\pm$"), (CITED_MARK, r"$^\dagger$"), (FALLBACK_MARK, r"$^\ddagger$"), ("`", "")):
         text = text.replace(a, b)
     return text
 
@@ -245,8 +296,8 @@ def to_latex(wide: pd.DataFrame, caption: str = "", label: str = "") -> str:
     for rec in wide[cols].astype(str).itertuples(index=False):
         lines.append(" & ".join(_tex(v) for v in rec) + r" \\")
     lines += [r"\bottomrule", r"\end{tabular}"]
-    if (wide.get("source") == "cited").any():
-        lines.append(r"\par\smallskip{\footnotesize $^\dagger$ cited: the paper's number, not computed here.}")
+    for note in footnotes(wide):
+        lines.append(r"\par\smallskip{\footnotesize " + _tex(note) + "}")
     lines.append(r"\end{table}")
     return "\n".join(lines) + "\n"
 

@@ -1,7 +1,7 @@
 """Subcommands `magnitudes`, `stops` (registered by darts_core.cli; `import-log` is darts_core.importers.cli).
 
     python -m darts_core magnitudes RUN_DIR [--out PATH]           # Eq. 11 curves -> RUN_DIR/magnitudes.csv
-    python -m darts_core stops RUN_DIR [--criteria C ...] [--table T] [--out PATH]   # -> RUN_DIR/stops.csv
+    python -m darts_core stops RUN_DIR [--criteria C ...] [--table T] [--out PATH]   # prints; --out writes
 
 `--table`: the compact NAS-Bench-201 table (.parquet from `benchmark-table`) or a directory with the public
 CSV extracts (built in memory); adds the accuracy columns to the stops table.
@@ -26,13 +26,15 @@ def register(subparsers) -> None:
     m.set_defaults(func=run_magnitudes)
 
     s = subparsers.add_parser("stops", help="stop table of a run: epoch and architecture per stop criterion",
-                              description="Algorithm 2: evaluate stop criteria on a finished run; writes stops.csv.")
+                              description="Algorithm 2: evaluate stop criteria on a finished run and print the stop table "
+                                          "(--out PATH writes it; the run's own stops.csv is the workflow's and is "
+                                          "left alone unless --out names it).")
     s.add_argument("run_dir", metavar="RUN_DIR")
     s.add_argument("--criteria", nargs="+", metavar="C",
                    help="e.g. final ss_peak:nor_conv_3x3 ss_residual:nor_conv_3x3 darts+_sc:2 darts+_rt:10 darts_es "
                         "(default: the space's defaults)")
     s.add_argument("--table", help="NB201 table (.parquet) or directory of the CSV extracts: add accuracies")
-    s.add_argument("--out", help="output CSV (default RUN_DIR/stops.csv)")
+    s.add_argument("--out", metavar="PATH", help="write the stop table here (CSV); default: print only")
     s.set_defaults(func=run_stops)
 
 
@@ -64,10 +66,7 @@ def run_magnitudes(args) -> int:
 def load_benchmark_table(path: str) -> pd.DataFrame:
     from darts_core.benchmark import table
 
-    p = Path(path)
-    if p.is_dir():
-        return table.build_from_csv(p)
-    return table.load_table(p)
+    return table.open_table(path)
 
 
 def run_stops(args) -> int:
@@ -76,12 +75,13 @@ def run_stops(args) -> int:
     stops = evaluate(args.run_dir, args.criteria)
     if args.table:
         stops = add_lookups(stops, load_benchmark_table(args.table))
-    out = Path(args.out) if args.out else Path(args.run_dir) / STOPS
-    write_stops(stops, out)
+    if args.out:
+        write_stops(stops, Path(args.out))
     with pd.option_context("display.width", 250, "display.max_colwidth", 120, "display.max_columns", 30):
         print(stops.drop(columns=["note"]).to_string(index=False, float_format=lambda v: f"{v:.2f}"))
         print()
         for crit, note in zip(stops["criterion"], stops["note"]):
             print(f"{crit}: {note}")
-    print(f"# wrote {out}")
+    if args.out:
+        print(f"# wrote {args.out}")
     return 0

@@ -83,6 +83,12 @@ class Study:
 
         return {"rows": protocol_rows(self.config), "markdown": protocol_markdown(self.config)}
 
+    def summary_inputs(self) -> list[str]:
+        return products.summary_inputs(self.config)
+
+    def summary_params(self) -> dict:
+        return products.summary_params(self.config)
+
     def targets(self) -> list[str]:
         return products.targets(self.config)
 

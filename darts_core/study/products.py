@@ -71,8 +71,10 @@ def figure_inputs(config: dict, figure: str) -> list[str]:
     kind = figure_kind(spec["kind"])
     if not kind.per_run:
         return [layout.BENCHMARK_TABLE]
-    if kind.product:
-        return [p for seeds in figure_panels(config, figure).values() for p in seeds.values()]
+    if kind.product:  # the product file, and the files it waits for beside it (the run's stops)
+        return [f"{p.rsplit('/', 1)[0]}/{name}" if name != kind.product else p
+                for seeds in figure_panels(config, figure).values() for p in seeds.values()
+                for name in (kind.product, *kind.needs)]
     exp = config["experiments"][spec["experiment"]]
     dataset = spec.get("dataset", exp["datasets"][0])
     names = kind.needs + ((layout.LOOKUP,) if dataset in benchmark_datasets(config, spec["experiment"]) else ())
@@ -173,6 +175,26 @@ def table_names(config: dict) -> list[str]:
     return list(config.get("tables", {}))
 
 
+# ---- the report's front page ------------------------------------------------------------------------
+def summary_inputs(config: dict) -> list[str]:
+    figures = [layout.FIGURE.format(figure=f, ext="png") for f in figure_names(config)]
+    tables = [layout.TABLE_FILE.format(table=t, ext="md") for t in table_names(config)]
+    return figures + tables + [layout.COMPARE_FILE.format(table=t, ext="md") for t in table_names(config)]
+
+
+def summary_params(config: dict) -> dict:
+    """What the front page shows (darts_core.report.summary): every figure with its caption, every table."""
+    figures = [{"name": f, "title": figure_spec(config, f)["title"], "png": layout.FIGURE.format(figure=f, ext="png"),
+                "caption": figure_params(config, f)["caption"]} for f in figure_names(config)]
+    tables = [{"name": t, "md": layout.TABLE_FILE.format(table=t, ext="md"),
+               "compare_md": layout.COMPARE_FILE.format(table=t, ext="md")} for t in table_names(config)]
+    study = config.get("study", "")
+    title = "Zhang & Ding (CIKM 2021), reproduced" + (f": study {study}" if study else "")
+    where = ("Tables as in results/tables/ (CSV, Markdown, LaTeX; † cited from the paper, ‡ a stop criterion "
+             "that did not fire in every seed), figures as in results/figures/ (PNG, PDF).")
+    return {"title": title, "where": where, "figures": figures, "tables": tables}
+
+
 # ---- the workflow's targets -------------------------------------------------------------------------
 def targets(config: dict) -> list[str]:
     """What `snakemake` builds: the manifest of every experiment not marked `optional`, their figures and
@@ -186,6 +208,8 @@ def targets(config: dict) -> list[str]:
     for table in [t for t in table_names(config) if config["tables"][t]["experiment"] in default]:
         out += [layout.TABLE_FILE.format(table=table, ext=x) for x in layout.TABLE_EXTS]
         out += [layout.COMPARE_FILE.format(table=table, ext=x) for x in layout.COMPARE_EXTS]
+    if figure_names(config) or table_names(config):
+        out.append(layout.SUMMARY)
     return out
 
 

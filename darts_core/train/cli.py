@@ -10,6 +10,7 @@ import sys
 
 from darts_core.errors import DartsCoreError
 from darts_core.gpu import claim_gpu
+from darts_core.threads import add_threads_option, set_threads
 from darts_core.train.protocols import PRESETS, get_protocol
 
 # CLI flag -> TrainConfig field
@@ -20,7 +21,7 @@ OVERRIDES = {"epochs": int, "batch_size": int, "eval_batch_size": int, "lr": flo
 
 def register(subparsers) -> None:
     p = subparsers.add_parser("retrain", help="train a DARTS-space genotype from scratch (Tables 4/5)",
-                              description=__doc__.splitlines()[0])
+                              description=" ".join(__doc__.split()))
     p.add_argument("genotype", metavar="GENOTYPE_OR_FILE",
                    help="published name (DARTS_V2, ...), 'Genotype(...)' string, a file holding one, or a genotypes.csv")
     p.add_argument("--genotype-epoch", type=int, default=None, help="row of a genotypes.csv to take (default: last)")
@@ -34,6 +35,7 @@ def register(subparsers) -> None:
     for name, typ in OVERRIDES.items():
         p.add_argument("--" + name.replace("_", "-"), type=typ, default=None, help=f"override the protocol's {name}")
     p.add_argument("--auxiliary", action=argparse.BooleanOptionalAction, default=None, help="auxiliary head on/off")
+    add_threads_option(p)
     p.set_defaults(func=run)
 
 
@@ -55,6 +57,7 @@ def run(args) -> int:
     overrides["auxiliary"] = args.auxiliary
     cfg = get_protocol(args.protocol, **overrides)
     genotype = resolve_genotype(args.genotype, args.genotype_epoch)
+    set_threads(args.threads)
     # --device auto claims a free GPU (or keeps the one Slurm gave) before CUDA starts; cpu when none.
     with claim_gpu() if args.device == "auto" else contextlib.nullcontext():
         device = pick_device(args.device)

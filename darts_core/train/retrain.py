@@ -51,6 +51,7 @@ def retrain(genotype: darts.Genotype, dataset: str, cfg: TrainConfig, out_dir, d
     text = darts.genotype_string(genotype)
     identity = {"genotype": text, "dataset": dataset, "seed": seed}
     info = {**identity, "protocol": cfg.name, "device": str(device), "torch": torch.__version__,
+            "torch_threads": torch.get_num_threads(),
             "python": platform.python_version()}
     Path(out_dir).mkdir(parents=True, exist_ok=True)
     with folder_lock(out_dir, RETRAIN_LOCK, "training"):  # one writer per retrain folder, for its lifetime

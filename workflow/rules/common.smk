@@ -36,3 +36,17 @@ def figure_output(ext):
 
 def table_output(template, ext):
     return template.replace("{ext}", ext)
+
+
+def finished_message():
+    """The closing line (Snakefile `onsuccess`): where the reader's products are (the working directory:
+    the demo profile's `directory`)."""
+    import os
+
+    here = os.getcwd()
+    return (
+        f"Done. Tables: {here}/{layout.TABLE_FILE.split('{')[0]} (.md, .csv, .tex); figures: "
+        f"{here}/{layout.FIGURE.split('{')[0]} (.png, .pdf); all on one page: {here}/{layout.SUMMARY}, "
+        f"or `snakemake --report report.html` with the same profile/config options as this run "
+        f"(written to {here}/report.html)."
+    )
