@@ -186,7 +186,9 @@ with claim_gpu(timeout=30) as c:
 def run_snakemake(cluster, workdir: Path, extra: list[str], log: Path, timeout: float):
     env = dict(cluster.env)
     env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
-    cmd = [sys.executable, "-m", "snakemake", *extra, "--verbose"]
+    # --directory: the test's folder, also after the demo profile's own (a profile's `directory: .` would be
+    # taken relative to the profile's folder)
+    cmd = [sys.executable, "-m", "snakemake", *extra, "--directory", str(workdir), "--verbose"]
     t0 = time.monotonic()
     with open(log, "w") as fh:
         try:
