@@ -199,3 +199,19 @@ def test_a_single_seed_prints_no_std(tmp_path):
     assert wide.loc["DARTS-V1", "CIFAR-10 test"] == "54.30" and wide.loc["DARTS-V1", "n"] == "1/1"
     assert wide.loc["SETN †", "CIFAR-10 test"] == "86.19 ± 4.63"  # cited: the paper's std stays
     assert "stop fired" not in wide.columns  # no row names a stop
+
+
+def test_best_reads_each_column_from_its_own_best_row(tmp_path):
+    """`stop: best` (Table 3's optimal): a column with a `best:<metric>` row takes that row's value, so two
+    columns may come from two epochs; without one, the `best` row's value."""
+    from darts_core.report.tables import seed_values
+
+    path = tmp_path / "stop_lookup.csv"
+    pd.DataFrame({"criterion": ["final", "best", "best:cifar10_test", "best:cifar100_test"], "epoch": [9, 4, 4, 7],
+                  "met": [True] * 4, "cifar10_test": [90.0, 94.0, 94.0, 92.0],
+                  "cifar100_test": [60.0, 70.0, 70.0, 73.0], "ImageNet16-120_test": [40.0, 45.0, 45.0, 41.0]}
+                 ).to_csv(path, index=False)
+    best = seed_values({0: str(path)}, "best", ["cifar10_test", "cifar100_test", "ImageNet16-120_test"]).iloc[0]
+    assert (best["cifar10_test"], best["cifar100_test"], best["ImageNet16-120_test"]) == (94.0, 73.0, 45.0)
+    final = seed_values({0: str(path)}, "final", ["cifar100_test"]).iloc[0]
+    assert final["cifar100_test"] == 60.0

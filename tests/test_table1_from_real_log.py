@@ -36,3 +36,22 @@ def test_darts_v1_and_optimal_rows(shared_data, nb201_csv_dir, tmp_path):
         assert got["within_2std"].all()
     assert long.loc[long["row"] == "REA", "source"].eq("cited").all()  # no tabular results given here
     assert long.loc[long["row"] == "SETN", "source"].eq("computed").all()  # a search row since SETN is implemented
+
+
+def test_optimal_takes_each_column_from_its_own_best_epoch(shared_data, nb201_csv_dir, tmp_path):
+    """Table 3's `optimal` (stop: best): each column is the best ever derived on that column's own metric,
+    not one epoch (chosen by CIFAR-10 test) filling every column."""
+    from darts_core.benchmark.lookup import lookup_run
+    from darts_core.report.tables import seed_values
+
+    run = tmp_path / "run"
+    import_log("darts-pt", shared_data / LOG, run)
+    table = build_from_csv(nb201_csv_dir)
+    stops = stop_accuracies(run, evaluate(run, ["final"]), table)
+    path = tmp_path / "stop_lookup.csv"
+    stops.to_csv(path, index=False)
+    curve = lookup_run(run, table)
+    columns = ["cifar10_valid", "cifar10_test", "cifar100_test", "ImageNet16-120_test"]
+    best = seed_values({0: str(path)}, "best", columns).iloc[0]
+    for c in columns:
+        assert best[c] == curve[c].max(), c

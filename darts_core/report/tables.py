@@ -66,6 +66,12 @@ def seed_values(stop_lookups: Mapping[int, str | os.PathLike], stop: str, column
         if hit.empty:
             continue
         row = hit.iloc[0]
+        if stop == "best":  # per column: the architecture best on that column's own metric, where recorded
+            per = {c: df.loc[df["criterion"] == f"best:{c}", c] for c in columns}
+            row = row.copy()
+            for c, values in per.items():
+                if len(values):
+                    row[c] = values.iloc[0]
         met = row.get("met", True)
         if isinstance(met, str):
             met = met.lower() == "true"
@@ -321,7 +327,8 @@ def stop_accuracies(run_dir: str | os.PathLike, stops: str | os.PathLike | pd.Da
     """The run's stops table with accuracies and `search_seconds` (the per-run input of `long_table`).
 
     With a benchmark `table`: darts_core.benchmark.lookup.lookup_stops, plus a `best` row (the epoch whose
-    derived architecture scores highest on `best_metric`, from the whole accuracy curve). Without one
+    derived architecture scores highest on `best_metric`, from the whole accuracy curve) and a `best:<metric>`
+    row for every metric (highest on that metric: a table row `stop: best` reads each column from its own). Without one
     (`scratch` = keyword arguments of darts_core.benchmark.scratch.train_arch minus arch/dataset: data_dir,
     protocol, seed, cache_dir, ...): each distinct stop architecture trained from scratch on `dataset`.
     """
@@ -329,13 +336,19 @@ def stop_accuracies(run_dir: str | os.PathLike, stops: str | os.PathLike | pd.Da
     df = stops.copy() if isinstance(stops, pd.DataFrame) else pd.read_csv(stops)
     if table is not None:
         from darts_core.benchmark.lookup import lookup_run, lookup_stops
+        from darts_core.benchmark.table import METRIC_COLUMNS
 
         curve = lookup_run(run_dir, table)
-        if curve[best_metric].notna().any():
-            best = curve.loc[curve[best_metric].idxmax()]
-            df = pd.concat([df, pd.DataFrame([{"criterion": "best", "epoch": int(best["epoch"]), "arch": best["arch"],
-                                               "met": True, "note": f"highest {best_metric} ever derived"}])],
-                           ignore_index=True)
+        best_rows = []
+        # `best` (on best_metric), and `best:<metric>` for every metric: a table's "optimal" row takes each
+        # column from the architecture that scores highest on that column's own metric (seed_values)
+        for name, metric in [("best", best_metric)] + [(f"best:{m}", m) for m in METRIC_COLUMNS if m in curve]:
+            if metric in curve and curve[metric].notna().any():
+                best = curve.loc[curve[metric].idxmax()]
+                best_rows.append({"criterion": name, "epoch": int(best["epoch"]), "arch": best["arch"], "met": True,
+                                  "note": f"highest {metric} ever derived"})
+        if best_rows:
+            df = pd.concat([df, pd.DataFrame(best_rows)], ignore_index=True)
         df = lookup_stops(df, table)
     else:
         from darts_core.benchmark.scratch import train_arch
