@@ -80,3 +80,31 @@ def test_magnitude_panels_mark_stops_and_say_their_y_scales_differ(tmp_path, mon
     top, bottom = fig.axes
     assert sorted(line.get_xdata()[0] for line in top.lines if line.get_linestyle() == ":") == [1, 2]
     assert [t.get_text() for t in bottom.texts] == ["SS"]
+
+
+def test_op_distribution_grid_by_dataset_and_edges(tmp_path):
+    """Fig. 6(a) as the paper describes it: rows per dataset with test accuracies, columns per exact number
+    of edges held (4, 5, 6); the real CSV extracts give CIFAR-10, CIFAR-100 and ImageNet16-120 rows."""
+    from darts_core.report.figures_extra import plot_op_distribution_grid
+
+    table = _table()
+    extra = table[table["metric"] == "test"].assign(dataset="cifar100", accuracy=lambda d: d["accuracy"] - 20)
+    table = pd.concat([table, extra], ignore_index=True)
+    png = plot_op_distribution_grid(table, tmp_path / "g.png", tmp_path / "g.pdf")
+    assert png.stat().st_size > 1000 and (tmp_path / "g.pdf").is_file()
+    df = dominant_op_accuracies(table, "cifar100_test")
+    assert df.set_index("op").loc["skip_connect", ["edges", "accuracy"]].tolist() == [4, 34.3]
+    with pytest.raises(DartsCoreError, match="no test accuracies"):
+        plot_op_distribution_grid(table[table["dataset"] == "none"], tmp_path / "x.png")
+
+
+def test_op_distribution_grid_on_the_real_benchmark(nb201_csv_dir, tmp_path):
+    from darts_core.benchmark.table import build_from_csv
+    from darts_core.report.figures_extra import plot_op_distribution_grid
+
+    table = build_from_csv(nb201_csv_dir)
+    png = plot_op_distribution_grid(table, tmp_path / "fig6a.png")
+    assert png.stat().st_size > 20_000
+    six = dominant_op_accuracies(table, "cifar10_test")
+    assert sorted(six.loc[six["edges"] == 6, "op"]) == sorted(["none", "skip_connect", "nor_conv_1x1",
+                                                               "nor_conv_3x3", "avg_pool_3x3"])

@@ -69,6 +69,46 @@ def plot_op_distribution(table: pd.DataFrame, out_png, out_pdf=None, metric: str
         return finish(fig, out_png, out_pdf, title or "NAS-Bench-201 cells dominated by one operation")
 
 
+OP_DISTRIBUTION_METRICS = ("cifar10_test", "cifar100_test", "ImageNet16-120_test")
+
+
+def plot_op_distribution_grid(table: pd.DataFrame, out_png, out_pdf=None, metrics=OP_DISTRIBUTION_METRICS,
+                              edges=(4, 5, 6), title: str | None = None) -> Path:
+    """Fig. 6(a) as the paper describes it: one panel per dataset (row) and per number of edges the op
+    holds exactly (column: 4, 5, 6 of 6), the cells' accuracies per op (box plots with the cells as dots).
+    Datasets the table has no accuracies for are left out."""
+    from darts_core.benchmark.lookup import wide_table
+
+    wide = wide_table(table)
+    metrics = [m for m in metrics if m in wide.columns and wide[m].notna().any()]
+    if not metrics:
+        raise DartsCoreError("op distribution: the benchmark table has no test accuracies")
+    rng = np.random.default_rng(0)
+    with plt.rc_context(STYLE):
+        fig, axes = plt.subplots(len(metrics), len(edges), squeeze=False, sharey="row", layout="constrained",
+                                 figsize=(2 * COLUMN_WIDTH_IN, (PANEL_HEIGHT_IN + 0.3) * len(metrics)))
+        for r, metric in enumerate(metrics):
+            df = dominant_op_accuracies(table, metric, min(edges)).dropna(subset=["accuracy"])
+            for c, k in enumerate(edges):
+                ax, sub = axes[r][c], df[df["edges"] == k]
+                ops = [op for op in NB201_OPS if op in set(sub["op"])]
+                data = [sub.loc[sub["op"] == op, "accuracy"].to_numpy() for op in ops]
+                for i, (op, vals) in enumerate(zip(ops, data)):
+                    ax.scatter(i + 1 + rng.uniform(-0.18, 0.18, len(vals)), vals, s=2, color=OP_COLORS.get(op),
+                               alpha=0.35 if len(vals) > 5 else 1.0, lw=0)
+                if data:
+                    ax.boxplot(data, widths=0.55, showfliers=False, medianprops={"color": "black", "lw": 1},
+                               boxprops={"lw": 0.8}, whiskerprops={"lw": 0.8}, capprops={"lw": 0.8})
+                ax.set_xticks(range(1, len(ops) + 1),
+                              [f"{OP_LABELS.get(op, op)}\n(n={len(v)})" for op, v in zip(ops, data)], fontsize=5)
+                ax.grid(True, axis="y", lw=0.3, alpha=0.5)
+                if r == 0:
+                    ax.set_title(f"one op on {k} of 6 edges")
+                if c == 0:
+                    ax.set_ylabel(METRIC_LABELS.get(metric, metric))
+        return finish(fig, out_png, out_pdf, title or "NAS-Bench-201 cells dominated by one operation")
+
+
 def read_hessian_panels(panels: Mapping[str, Mapping[int, str | os.PathLike]]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """{run: {seed: run dir}} -> (eigenvalues `run, seed, epoch, eigenvalue`, curves `run, seed, epoch, ...`)."""
     eig, acc = [], []
@@ -136,4 +176,4 @@ def draw_hessian(panels, spec: Mapping, out_png, out_pdf=None) -> Path:
 def draw_op_distribution(table_path, spec: Mapping, out_png, out_pdf=None) -> Path:
     from darts_core.benchmark.table import load_table
 
-    return plot_op_distribution(load_table(table_path), out_png, out_pdf)
+    return plot_op_distribution_grid(load_table(table_path), out_png, out_pdf)

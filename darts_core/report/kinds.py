@@ -56,9 +56,10 @@ _HESSIAN_CAPTION = (
     "(the digits demo) the figure has the eigenvalue panel only. Lines are the mean over seeds, bands ±1 std, "
     "one colour per run ({runs}). In the paper the eigenvalue grows as the accuracy degrades.")
 _OP_DISTRIBUTION_CAPTION = (
-    "Counterpart: the paper's Figure 6(a). Every NAS-Bench-201 cell in which one operation occupies at least 4 "
-    "of the 6 edges, grouped by that operation: its CIFAR-10 test accuracy in the benchmark (200-epoch "
-    "training, mean over the benchmark's seeds), one dot per cell, box = quartiles, whiskers = 1.5 IQR. The "
+    "Counterpart: the paper's Figure 6(a). Every NAS-Bench-201 cell in which one operation occupies exactly 4, "
+    "5 or 6 of the 6 edges (columns), grouped by that operation: its test accuracy in the benchmark on "
+    "CIFAR-10, CIFAR-100 and ImageNet16-120 (rows; 200-epoch training, mean over the benchmark's seeds), one "
+    "dot per cell, box = quartiles, whiskers = 1.5 IQR. The "
     "paper's point: cells dominated by convolutions are uniformly good, cells dominated by skip-connect or "
     "pooling spread low, so a search that lets skip-connect take over degrades.")
 
