@@ -56,3 +56,19 @@ def paper_plan(tmp_path_factory) -> list[dict]:
     proc = snakemake("-n", "--configfile", str(REPO / "config.yaml"), cwd=tmp_path_factory.mktemp("paper"))
     assert proc.returncode == 0, proc.stderr + proc.stdout
     return planned_jobs(proc.stdout)
+
+
+@pytest.fixture(scope="session")
+def xautodl_optimizers():
+    """xautodl/procedures/optimizers.py loaded alone (the package's __init__ needs torchvision): the
+    official CosineAnnealingLR, the oracle of the search schedule."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("xautodl")
+    if spec is None:
+        pytest.skip("xautodl is not installed")
+    path = Path(spec.origin).parent / "procedures" / "optimizers.py"
+    module_spec = importlib.util.spec_from_file_location("xautodl_optimizers", path)
+    module = importlib.util.module_from_spec(module_spec)
+    module_spec.loader.exec_module(module)
+    return module

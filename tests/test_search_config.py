@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import importlib.util
 import json
 import math
 from pathlib import Path
@@ -70,24 +69,12 @@ def test_bad_settings_name_the_key(settings, message):
         resolve_config(settings)
 
 
-def xautodl_optimizers():
-    """xautodl/procedures/optimizers.py, loaded alone (the package __init__ needs torchvision)."""
-    spec = importlib.util.find_spec("xautodl")
-    if spec is None:
-        pytest.skip("xautodl is not installed")
-    path = Path(spec.origin).parent / "procedures" / "optimizers.py"
-    module_spec = importlib.util.spec_from_file_location("xautodl_optimizers", path)
-    module = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(module)
-    return module
-
-
 @pytest.mark.parametrize("warm", [0, 10, 20, 30, 100])
-def test_cosine_schedule_matches_xautodl_scheduler_with_warmup(warm):
+def test_cosine_schedule_matches_xautodl_scheduler_with_warmup(warm, xautodl_optimizers):
     """Against xautodl's own CosineAnnealingLR built as `get_optim_scheduler` builds it from the authors'
     SP-DARTS setup/warmup/DARTS.config{W} (`epochs 50`, `warmup W`, T_max = epochs = 50) and driven as
     DARTS-V1.py drives it for its epochs + warmup epochs (update(epoch, 0), then update(None, it))."""
-    optim = xautodl_optimizers()
+    optim = xautodl_optimizers
     cfg = resolve_config({"epochs": 50 + warm, "warmup_epochs": warm})
     sgd = torch.optim.SGD([torch.zeros(1, requires_grad=True)], lr=0.025)
     sched = optim.CosineAnnealingLR(sgd, warm, 50, 50, 0.001)

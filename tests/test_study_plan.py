@@ -158,22 +158,13 @@ def test_read_configs_merges_like_snakemake(tmp_path):
     assert all(p["settings"]["device"] == "cpu" for p in plan)
 
 
-def test_study_json_warmup_learning_rates_are_xautodls(paper_searches):
+def test_study_json_warmup_learning_rates_are_xautodls(paper_searches, xautodl_optimizers):
     """Exp.1 and Exp.3 as the authors ran them: xautodl's CosineAnnealingLR built from SP-DARTS
     setup/warmup/DARTS.config{10,20,30,100} (`epochs 50`, `warmup W`, T_max 50, eta_min 0.001), read at each
     epoch's first step as DARTS-V1.py sets it (`update(epoch, 0.0)`)."""
-    import importlib.util
-    from pathlib import Path
-
     import torch
 
-    spec = importlib.util.find_spec("xautodl")  # the optimizers file alone (the package needs torchvision)
-    if spec is None:
-        pytest.skip("xautodl is not installed")
-    path = Path(spec.origin).parent / "procedures" / "optimizers.py"
-    module_spec = importlib.util.spec_from_file_location("xautodl_optimizers", path)
-    optimizers = importlib.util.module_from_spec(module_spec)
-    module_spec.loader.exec_module(optimizers)
+    optimizers = xautodl_optimizers
     checked = 0
     for p in paper_searches:
         warm = p["settings"]["warmup_epochs"]

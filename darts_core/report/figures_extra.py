@@ -48,21 +48,27 @@ def dominant_op_accuracies(table: pd.DataFrame, metric: str = "cifar10_test", mi
     return pd.DataFrame(rows, columns=["op", "arch", "index", "edges", "accuracy"])
 
 
+def _op_boxes(ax, cells: pd.DataFrame, rng, fontsize=None) -> None:
+    """One box per op (official order) of the cells' accuracies, the cells as jittered dots, n per op."""
+    ops = [op for op in NB201_OPS if op in set(cells["op"])]
+    data = [cells.loc[cells["op"] == op, "accuracy"].to_numpy() for op in ops]
+    for i, (op, vals) in enumerate(zip(ops, data)):
+        ax.scatter(i + 1 + rng.uniform(-0.18, 0.18, len(vals)), vals, s=2, color=OP_COLORS.get(op),
+                   alpha=0.35 if len(vals) > 5 else 1.0, lw=0)
+    if data:
+        ax.boxplot(data, widths=0.55, showfliers=False, medianprops={"color": "black", "lw": 1},
+                   boxprops={"lw": 0.8}, whiskerprops={"lw": 0.8}, capprops={"lw": 0.8})
+    ax.set_xticks(range(1, len(ops) + 1), [f"{OP_LABELS.get(op, op)}\n(n={len(v)})" for op, v in zip(ops, data)],
+                  fontsize=fontsize)
+
+
 def plot_op_distribution(table: pd.DataFrame, out_png, out_pdf=None, metric: str = "cifar10_test",
                          min_edges: int = 4, title: str | None = None) -> Path:
     df = dominant_op_accuracies(table, metric, min_edges).dropna(subset=["accuracy"])
-    ops = [op for op in NB201_OPS if op in set(df["op"])]
     rng = np.random.default_rng(0)
     with plt.rc_context(STYLE):
         fig, ax = plt.subplots(figsize=(COLUMN_WIDTH_IN, PANEL_HEIGHT_IN + 0.5), layout="constrained")
-        data = [df.loc[df["op"] == op, "accuracy"].to_numpy() for op in ops]
-        for i, (op, vals) in enumerate(zip(ops, data)):
-            x = i + 1 + rng.uniform(-0.18, 0.18, len(vals))
-            ax.scatter(x, vals, s=2, color=OP_COLORS.get(op), alpha=0.35, lw=0)
-        ax.boxplot(data, widths=0.55, showfliers=False, medianprops={"color": "black", "lw": 1},
-                   boxprops={"lw": 0.8}, whiskerprops={"lw": 0.8}, capprops={"lw": 0.8})
-        ax.set_xticks(range(1, len(ops) + 1),
-                      [f"{OP_LABELS.get(op, op)}\n(n={len(v)})" for op, v in zip(ops, data)])
+        _op_boxes(ax, df, rng)
         ax.set_ylabel(METRIC_LABELS.get(metric, metric))
         ax.set_xlabel(f"operation on ≥ {min_edges} of 6 edges")
         ax.grid(True, axis="y", lw=0.3, alpha=0.5)
@@ -90,17 +96,8 @@ def plot_op_distribution_grid(table: pd.DataFrame, out_png, out_pdf=None, metric
         for r, metric in enumerate(metrics):
             df = dominant_op_accuracies(table, metric, min(edges)).dropna(subset=["accuracy"])
             for c, k in enumerate(edges):
-                ax, sub = axes[r][c], df[df["edges"] == k]
-                ops = [op for op in NB201_OPS if op in set(sub["op"])]
-                data = [sub.loc[sub["op"] == op, "accuracy"].to_numpy() for op in ops]
-                for i, (op, vals) in enumerate(zip(ops, data)):
-                    ax.scatter(i + 1 + rng.uniform(-0.18, 0.18, len(vals)), vals, s=2, color=OP_COLORS.get(op),
-                               alpha=0.35 if len(vals) > 5 else 1.0, lw=0)
-                if data:
-                    ax.boxplot(data, widths=0.55, showfliers=False, medianprops={"color": "black", "lw": 1},
-                               boxprops={"lw": 0.8}, whiskerprops={"lw": 0.8}, capprops={"lw": 0.8})
-                ax.set_xticks(range(1, len(ops) + 1),
-                              [f"{OP_LABELS.get(op, op)}\n(n={len(v)})" for op, v in zip(ops, data)], fontsize=5)
+                ax = axes[r][c]
+                _op_boxes(ax, df[df["edges"] == k], rng, fontsize=5)
                 ax.grid(True, axis="y", lw=0.3, alpha=0.5)
                 if r == 0:
                     ax.set_title(f"one op on {k} of 6 edges")

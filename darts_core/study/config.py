@@ -4,6 +4,7 @@ schema with a one-line error that names the key, and completed with the schema's
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -51,7 +52,7 @@ for _tag, _regex, _first in (
     ("tag:yaml.org,2002:float", r"^(?:[-+]?(?:\.[0-9]+|[0-9]+(?:\.[0-9]*)?)(?:[eE][-+]?[0-9]+)?"
                                 r"|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$", "-+0123456789."),
 ):
-    _StrictLoader.add_implicit_resolver(_tag, __import__("re").compile(_regex), list(_first))
+    _StrictLoader.add_implicit_resolver(_tag, re.compile(_regex), list(_first))
 
 
 def _int_as_written(loader, node):

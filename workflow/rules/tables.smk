@@ -57,7 +57,7 @@ rule tabular:
         runtime=120,
     params:
         runs=config["tabular"]["runs"],
-        proxy=STUDY.tabular_proxy() or config["paths"]["nb201_csv"],
+        csv_dir=config["paths"]["nb201_csv"],
     script:
         "../scripts/tabular.py"
 

@@ -7,11 +7,10 @@ import sys
 from darts_core.tabular.run import run_tabular_seeds
 
 sys.stderr = open(snakemake.log[0], "w")
-proxy = snakemake.params.proxy
 run_tabular_seeds(
     snakemake.wildcards.method,
     snakemake.input.table,
     range(snakemake.params.runs),
     snakemake.output[0],
-    proxy=proxy[0] if isinstance(proxy, list) else proxy,
+    proxy=snakemake.input.proxy or snakemake.params.csv_dir,  # the built 12-epoch proxy, else the CSVs
 )
