@@ -17,6 +17,7 @@ DESCRIPTION = ("The steps of the darts-core workflow, one at a time: plan a stud
                "`python -m darts_core COMMAND --help` describes each command; `snakemake` runs them all.")
 COMMAND_MODULES = (
     "darts_core.study.cli",  # study
+    "darts_core.spaces.cli",  # spaces
     "darts_core.search.cli",  # search
     "darts_core.benchmark.cli",  # lookup, benchmark-table
     "darts_core.stops.cli",  # magnitudes, stops

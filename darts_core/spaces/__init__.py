@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from darts_core.errors import DartsCoreError
 from darts_core.spaces import darts as _darts
+from darts_core.spaces import nb1shot1 as _nb1shot1
 from darts_core.spaces.base import Space
 from darts_core.spaces.darts import DartsFamilySpace
 from darts_core.spaces.nb201 import Nb201Space
@@ -21,6 +22,10 @@ SPACES: dict[str, Space] = {
     "darts": DartsFamilySpace("darts", supernet=f"{_NET}:build_darts"),
     **{k: DartsFamilySpace(k, supernet=f"{_NET}:build_{k}", normal=_darts.SPACES[k].normal,
                            reduce=_darts.SPACES[k].reduce) for k in ("s1", "s2", "s3", "s4")},
+    # NAS-Bench-1Shot1 search spaces 1-3 (NAS-Bench-101 sub-spaces), each its own family
+    "nb1shot1-s1": _nb1shot1.make_space(1),
+    "nb1shot1-s2": _nb1shot1.make_space(2),
+    "nb1shot1-s3": _nb1shot1.make_space(3),
 }
 ALIASES = {f"darts-s{k}": f"s{k}" for k in range(1, 5)}  # search configs name S1-S4 so too
 # names only a family is known by: DARTS-PT imports call the full DARTS space s5 (RobustDARTS's name)
@@ -49,5 +54,9 @@ def families() -> tuple[Space, ...]:
 
 
 def space_of_arch(arch: str) -> Space:
-    """The base space of the family whose strings `arch` is written in (`Genotype(...)`: DARTS)."""
-    return SPACES["darts"] if str(arch).lstrip().startswith("Genotype(") else SPACES["nb201"]
+    """The base space of the family whose strings `arch` is written in (`Genotype(...)`: DARTS;
+    `nb1shot1-sK|...`: that NAS-Bench-1Shot1 space; anything else: NB201, whose parser says what is wrong)."""
+    for space in families():
+        if space.claims_arch(arch):
+            return space
+    return SPACES["nb201"]

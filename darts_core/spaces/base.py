@@ -51,6 +51,28 @@ class Space:
         """Could an alpha log with these cell types and edge names come from this family?"""
         return set(cells) <= set(self.cells) and set(edges) <= set(self.edges)
 
+    def cell_edges(self, cell: str) -> tuple[str, ...]:
+        """The edges of one cell type in the alpha log (the same for every cell unless a family says)."""
+        return self.edges
+
+    def fixed_ops(self, cell: str) -> tuple[tuple[str, ...], ...] | None:
+        """The op list of every edge of `cell` if the family fixes it (NAS-Bench-1Shot1), else None (read
+        from the log: op subsets, RobustDARTS S1-S4)."""
+        return None
+
+    @property
+    def searched_ops(self) -> tuple[str, ...]:
+        """The ops this space's supernet searches (a DARTS-family variant may fix fewer than `ops`)."""
+        return self.ops
+
+    def arch_count(self) -> tuple[int, str]:
+        """(number of architectures, what is counted), for `python -m darts_core spaces`."""
+        raise NotImplementedError
+
+    def claims_arch(self, text: str) -> bool:
+        """Is `text` written in this family's arch strings? (`space_of_arch`; NB201 is the fallback)"""
+        return False
+
     # --- per family ---------------------------------------------------------------------------
     def check_ops(self, ops: Sequence[str]) -> tuple[str, ...]:
         """Validate a configured op list; returns it in the official order."""

@@ -200,6 +200,25 @@ class DartsFamilySpace(Space):
     def parse_arch(self, text: str) -> Genotype:
         return parse_genotype(text)
 
+    def claims_arch(self, text: str) -> bool:
+        return str(text).lstrip().startswith("Genotype(")
+
+    @property
+    def searched_ops(self) -> tuple[str, ...]:
+        return self.lists.all_ops
+
+    def arch_count(self) -> tuple[int, str]:
+        """Genotypes: per cell and node, 2 of its input edges, each with one non-`none` op of its list."""
+        total = 1
+        for lists in (self.normal, self.reduce):
+            usable = [sum(op != "none" for op in ops) for ops in lists]
+            start = 0
+            for i in range(STEPS):
+                n = usable[start:start + 2 + i]
+                total *= sum(n[a] * n[b] for a in range(len(n)) for b in range(a + 1, len(n)))
+                start += 2 + i
+        return total, "genotypes: 2 inputs per node with a non-none op each, normal x reduce cell"
+
     def skip_connects(self, arch: str) -> int:
         """skip_connect entries of the NORMAL cell's genotype."""
         return sum(op == "skip_connect" for op, _ in parse_genotype(arch).normal)

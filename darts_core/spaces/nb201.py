@@ -111,6 +111,9 @@ class Nb201Space(Space):
     def parse_arch(self, text: str) -> tuple[str, ...]:
         return parse_arch(text)
 
+    def arch_count(self) -> tuple[int, str]:
+        return len(self.ops) ** len(self.edges), f"cells: one of {len(self.ops)} ops on each of {len(self.edges)} edges"
+
     def skip_connects(self, arch: str) -> int:
         """Edges whose op is skip_connect."""
         return sum(op == "skip_connect" for op in parse_arch(arch))

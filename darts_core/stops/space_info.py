@@ -80,10 +80,12 @@ class SpaceInfo:
 
 def from_alphas(df: pd.DataFrame, declared: str | None = None) -> SpaceInfo:
     """SpaceInfo from the rows of a tidy alpha log (the first epoch's rows define the op lists)."""
-    cells = tuple(c for c in ("normal", "reduce") if c in set(df["cell"]))
+    known = tuple(dict.fromkeys(c for s in families() for c in s.cells))  # normal, reduce, inputs, output
+    cells = tuple(c for c in known if c in set(df["cell"]))
     extra = set(df["cell"]) - set(cells)
     if extra or not cells:
-        raise DartsCoreError(f"alpha log has unknown cell type(s) {sorted(map(str, extra))}; expected normal[, reduce]")
+        raise DartsCoreError(f"alpha log has unknown cell type(s) {sorted(map(str, extra))}; expected one of "
+                             f"{', '.join(known)}")
     edges_seen = set(df["edge"])
     if declared is not None:
         space = get_family(declared)
@@ -93,22 +95,31 @@ def from_alphas(df: pd.DataFrame, declared: str | None = None) -> SpaceInfo:
             raise DartsCoreError(f"cannot tell the search space of an alpha log with cells {cells} and edges {sorted(edges_seen)}")
         space = fits[0]  # registry order: NB201 (one cell) is tried before the DARTS cells
     edges, want_cells = space.edges, space.cells
-    if cells != want_cells:
+    if set(cells) != set(want_cells):
         raise DartsCoreError(f"a {space.family} alpha log needs cell(s) {', '.join(want_cells)}, found {', '.join(cells)}")
+    cells = want_cells
     first = df[df["epoch"] == df["epoch"].min()]
     ops_per_edge = {}
     for cell in cells:
         rows = first[first["cell"] == cell]
         per_edge = []
-        for edge in edges:
+        for edge in space.cell_edges(cell):
             ops = rows.loc[rows["edge"] == edge, "op"].tolist()
             if not ops:
                 raise DartsCoreError(f"alpha log: cell {cell} has no rows for edge {edge} (epoch {int(first['epoch'].iloc[0])})")
             per_edge.append(space.order(ops))
+        fixed = space.fixed_ops(cell)  # NAS-Bench-1Shot1: each edge's list is known (input edges differ)
+        if fixed is not None:
+            for edge, ops, want in zip(space.cell_edges(cell), per_edge, fixed):
+                if set(ops) != set(want):
+                    raise DartsCoreError(f"alpha log: cell {cell} edge {edge} has ops {', '.join(ops)}, the "
+                                         f"{space.name} space has {', '.join(want)} (epoch {int(first['epoch'].iloc[0])})")
+            ops_per_edge[cell] = tuple(fixed)
+            continue
         # an op missing on one edge in every epoch passes the per-epoch row counts, but its pivot holds a
         # NaN that argmax would pick: every edge of a cell has as many ops (NB201: the same ones)
         usual = max(per_edge, key=per_edge.count)
-        for edge, ops in zip(edges, per_edge):
+        for edge, ops in zip(space.cell_edges(cell), per_edge):
             if len(ops) != len(usual) or (space.edges_share_ops and ops != usual):
                 raise DartsCoreError(f"alpha log: cell {cell} edge {edge} has ops {', '.join(ops)}, most edges have "
                                      f"{', '.join(usual)} (epoch {int(first['epoch'].iloc[0])})")
