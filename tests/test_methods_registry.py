@@ -65,9 +65,10 @@ def test_declaration(name):
 
 def test_preset_union_and_space_presets():
     assert list(PRESETS) == ["darts", "ex-darts", "gaea", "ex-gaea", "drnas", "gdas", "rsps", "setn", "enas",
-                             "darts-space"]
-    assert list(SPACE_PRESETS) == ["darts-space"] and PRESETS["darts-space"]["space"] == "darts"
-    assert "method" not in PRESETS["darts-space"]
+                             "darts-space", "nb1shot1"]
+    assert list(SPACE_PRESETS) == ["darts-space", "nb1shot1"] and PRESETS["darts-space"]["space"] == "darts"
+    assert PRESETS["nb1shot1"]["space"] == "nb1shot1-s1"
+    assert "method" not in PRESETS["darts-space"] and "method" not in PRESETS["nb1shot1"]
     assert set(method_settings()) == {k for s in METHODS.values() for k in s.settings}
 
 
@@ -184,7 +185,7 @@ def test_a_method_added_with_one_registry_line(tmp_path):
     got = json.loads(out.stdout)
     assert got["fields"] == [*list(FIELDS)[:list(FIELDS).index("drop_path_prob")], "toy_k",
                              *list(FIELDS)[list(FIELDS).index("drop_path_prob"):]]
-    assert got["presets"] == [*list(PRESETS)[:-1], "toy", "darts-space"]
+    assert got["presets"] == [*list(PRESETS)[:-2], "toy", "darts-space", "nb1shot1"]
     assert (got["method"], got["toy_k"], got["epochs"], got["default"]) == ("toy", 7, 2, 3)
     assert got["error"] == "toy_k must be >= 1, got 0" and got["impl"] == "DartsV1"
 

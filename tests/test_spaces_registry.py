@@ -19,7 +19,7 @@ SKIP, SEP = "skip_connect", "sep_conv_3x3"
 
 
 def test_every_space_and_its_attributes():
-    assert list(SPACES) == ["nb201", "darts", "s1", "s2", "s3", "s4"]
+    assert list(SPACES) == ["nb201", "darts", "s1", "s2", "s3", "s4", "nb1shot1-s1", "nb1shot1-s2", "nb1shot1-s3"]
     nb = SPACES["nb201"]
     assert (nb.name, nb.family, nb.ops, nb.cells, len(nb.edges)) == ("nb201", "nb201", nb201.OPS, ("normal",), 6)
     assert (nb.evaluation, nb.benchmark_datasets, nb.hard_forward) == \
@@ -42,7 +42,8 @@ def test_names_aliases_and_unknown_names():
     assert all(get_space(f"darts-s{k}") is SPACES[f"s{k}"] for k in range(1, 5))
     assert get_family("s5") is get_family("S3") is get_family("darts") is SPACES["darts"]
     assert get_family("nb201") is SPACES["nb201"]
-    with pytest.raises(DartsCoreError, match=r"^unknown space 'dart'; choose from nb201, darts, s1, s2, s3, s4$"):
+    with pytest.raises(DartsCoreError, match=r"^unknown space 'dart'; choose from nb201, darts, s1, s2, s3, s4, "
+                                             r"nb1shot1-s1, nb1shot1-s2, nb1shot1-s3$"):
         get_space("dart")
     with pytest.raises(DartsCoreError, match="unknown search space 'dart'"):
         get_family("dart")
@@ -53,7 +54,8 @@ def test_supernet_importable(name):
     assert callable(resolve(SPACES[name].supernet))
 
 
-@pytest.mark.parametrize("name, alphas", [("nb201", [(6, 5)]), ("darts", [(14, 8), (14, 8)])])
+@pytest.mark.parametrize("name, alphas", [("nb201", [(6, 5)]), ("darts", [(14, 8), (14, 8)]),
+                                          ("nb1shot1-s2", [(4, 3), (1, 5), (1, 2), (1, 3), (1, 4)])])
 def test_builds_a_one_cell_supernet_on_cpu(name, alphas):
     from darts_core.search.config import resolve_config
 

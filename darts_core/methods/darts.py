@@ -26,12 +26,21 @@ SPACE_PRESETS: dict[str, dict] = {
     "darts-space": {"space": "darts", "loop": "quark0", "epochs": 50, "batch_size": 64, "channels": 16, "num_cells": 8, "w_lr": 0.025,
                     "w_lr_min": 0.001, "w_momentum": 0.9, "w_nesterov": False, "w_wd": 0.0003, "grad_clip": 5.0,
                     "a_lr": 0.0003, "a_betas": (0.5, 0.999), "a_wd": 0.001, "search_split": "darts"},
+    # NAS-Bench-1Shot1 (automl/nasbench-1shot1 optimizers/darts/train_search.py): 50 epochs, batch 96, lr
+    # 0.025 -> 0.001 (cosine, once per epoch after scheduler.step(): quark0's loop), momentum 0.9 without
+    # Nesterov, wd 3e-4, clip 5 on the weights, C=16, 9 layers, arch Adam 3e-4 (0.5, 0.999) wd 1e-3,
+    # train_portion 0.5. SS1 unless the config names nb1shot1-s2 / -s3.
+    "nb1shot1": {"space": "nb1shot1-s1", "loop": "quark0", "epochs": 50, "batch_size": 96, "channels": 16,
+                 "num_cells": 9, "w_lr": 0.025, "w_lr_min": 0.001, "w_momentum": 0.9, "w_nesterov": False,
+                 "w_wd": 0.0003, "grad_clip": 5.0, "a_lr": 0.0003, "a_betas": (0.5, 0.999), "a_wd": 0.001,
+                 "search_split": "darts"},
 }
 
 SOURCES = {
     "darts": "NAS-Bench-201 configs/nas-benchmark/algos/DARTS.config + DARTS-V1.sh (AutoDL-Projects)",
     "ex-darts": "SP-DARTS AutoDL-Projects_sp/setup/exchange/DARTS.config + DARTS-V1.sh",
     "darts-space": "quark0/darts cnn/train_search.py (RobustDARTS src/search/args.py agrees)",
+    "nb1shot1": "automl/nasbench-1shot1 optimizers/darts/train_search.py defaults",
 }
 DARTS_V1 = MethodSpec("darts-v1", "darts_core.search.darts:DartsV1", presets=PRESETS, sources=SOURCES)
 DARTS_V2 = MethodSpec("darts-v2", "darts_core.search.darts:DartsV2")

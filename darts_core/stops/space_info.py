@@ -102,6 +102,10 @@ def from_alphas(df: pd.DataFrame, declared: str | None = None) -> SpaceInfo:
     ops_per_edge = {}
     for cell in cells:
         rows = first[first["cell"] == cell]
+        stray = sorted(set(df.loc[df["cell"] == cell, "edge"]) - set(space.cell_edges(cell)))
+        if stray:
+            raise DartsCoreError(f"alpha log: cell {cell} has edge {stray[0]}, which the {space.name} space does "
+                                 f"not have (edges: {', '.join(space.cell_edges(cell))})")
         per_edge = []
         for edge in space.cell_edges(cell):
             ops = rows.loc[rows["edge"] == edge, "op"].tolist()

@@ -29,7 +29,7 @@ class SelectiveStop(Criterion):
     @classmethod
     def parse(cls, text, name, arg):
         op, _, cell = arg.partition("@")
-        if not re.fullmatch(r"[A-Za-z0-9_]+", op or ""):
+        if not re.fullmatch(r"[A-Za-z0-9_][A-Za-z0-9_-]*", op or ""):  # NB101 ops have hyphens
             raise DartsCoreError(f"criterion {text!r}: give the op, e.g. {name}:nor_conv_3x3")
         cell = cell or "normal"
         if cell not in ("normal", "reduce"):
