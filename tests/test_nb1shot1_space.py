@@ -269,3 +269,17 @@ def test_every_space_reports_a_count():
         assert count > 0 and what
     assert SPACES["nb201"].arch_count()[0] == 5 ** 6
     assert SPACES["darts"].arch_count()[0] == (1 * 3 * 6 * 10 * 7 ** 8) ** 2  # C(i,2) input pairs, 7 ops each
+
+
+def test_a_study_config_may_name_the_spaces():
+    """The schema takes space names from the registry (x-registry): an experiment may say space: nb1shot1-s1."""
+    from darts_core.study.config import check_schema, read_configs
+
+    cfg = read_configs()
+    exp = next(iter(cfg["experiments"].values()))
+    for name in NAMES:
+        exp["space"] = name
+        check_schema(cfg)
+    exp["space"] = "nb1shot1-s4"
+    with pytest.raises(DartsCoreError, match="nb1shot1-s4"):
+        check_schema(cfg)

@@ -62,7 +62,7 @@ def test_a_registered_method_is_a_valid_config_name(monkeypatch):
 
 
 def test_spaces(schema, defs):
-    spaces = {"nb201", "darts", "s1", "s2", "s3", "s4"}
+    spaces = {"nb201", "darts", "s1", "s2", "s3", "s4", "nb1shot1-s1", "nb1shot1-s2", "nb1shot1-s3"}
     assert set(SPACES) == spaces
     assert set(defs["space"]["enum"]) == spaces
     assert defs["experiment"]["properties"]["space"]["$ref"] == "#/$defs/space"
