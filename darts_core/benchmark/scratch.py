@@ -1,6 +1,8 @@
-"""Train-from-scratch fallback: accuracy of an NB201 architecture on data without a benchmark table.
+"""Train-from-scratch fallback: accuracy of an architecture on data without a benchmark table.
 
-The arch is built as a stand-alone network (darts_core.nn.nb201_net, NB201's TinyNetwork) and trained with
+The arch is built as the stand-alone network its space names (`Space.network`: NB201's TinyNetwork,
+darts_core.nn.nb201_net; for the NAS-Bench-1Shot1 spaces the NB101 network of the arch's spec,
+darts_core.nn.nb101_net, `channels` its stem and `num_cells` its cells per stack) and trained with
 the NAS-Bench-201 protocol (AutoDL-Projects configs/nas-benchmark/hyper-opts/200E.config: SGD momentum 0.9,
 nesterov, weight decay 5e-4, lr 0.1 cosine to 0 per epoch, batch 256, 200 epochs, plain cross-entropy, no
 gradient clipping; C=16, N=5), scaled by the `protocol` dict (any of PROTOCOL_DEFAULTS). Training is
@@ -29,10 +31,10 @@ from pathlib import Path
 import pandas as pd
 import torch
 
-from darts_core.benchmark.nb201_index import arch_index
 from darts_core.errors import DartsCoreError
 from darts_core.runlog import GENOTYPES, write_json
-from darts_core.spaces.nb201 import arch_string, parse_arch
+from darts_core.spaces import space_of_arch
+from darts_core.spaces.base import resolve
 
 PROTOCOL_DEFAULTS = {"epochs": 200, "batch_size": 256, "lr": 0.1, "eta_min": 0.0, "momentum": 0.9, "nesterov": True,
                      "weight_decay": 5e-4, "channels": 16, "num_cells": 5, "valid_split": True}
@@ -93,11 +95,11 @@ def _correct(model, loader, device) -> torch.Tensor:
 
 
 def _fit(arch, p, train, test, shape, num_classes, seed, out, device, part) -> tuple[torch.nn.Module, float]:
-    from darts_core.nn.nb201_net import NB201Network
     from darts_core.train.trainer import fit
 
     torch.manual_seed(seed)  # NB201 prepare_seed(seed) before building the net: same init for every part
-    model = NB201Network(arch, num_classes, p["channels"], p["num_cells"], in_channels=int(shape[0]))
+    network = resolve(space_of_arch(arch).network)
+    model = network(arch, num_classes, p["channels"], p["num_cells"], in_channels=int(shape[0]))
     res = fit(model, train, test, _train_config(p), out / part, device=device,
               identity={"arch": arch, "seed": int(seed), "part": part})
     return model, float(res["train_seconds"])
@@ -141,14 +143,19 @@ def _threads(n: int | None):
 
 def train_arch(arch: str, dataset: str, data_dir, protocol: dict | None, seed: int, cache_dir, device: str = "cpu",
                workers: int = 0, allow_download: bool = False, threads: int | None = None) -> dict:
-    """Train (or fetch from the cache) one NB201 arch on `dataset`; returns arch, index, dataset, seed, protocol,
-    valid_accuracy / test_accuracy (percent, None where the dataset has no such metric), params (count),
+    """Train (or fetch from the cache) one arch (of any space with a `network`) on `dataset`; returns arch,
+    index (None for a space without a benchmark index), dataset, seed, protocol, valid_accuracy / test_accuracy (percent, None where the dataset has no such metric), params (count),
     train_seconds, cache (entry folder) and cached (True when nothing was trained). `threads`: torch CPU
     threads while training (restored after); `device`, `workers`, `threads` do not enter the cache key."""
-    arch = arch_string(parse_arch(arch))  # canonical form; DartsCoreError for a malformed string
+    space = space_of_arch(arch)
+    arch = space.canonical_arch(arch)  # DartsCoreError for a malformed string
+    if not space.network:
+        raise DartsCoreError(f"space {space.name} names no stand-alone network to train {arch!r} from scratch")
     p = resolve_protocol(protocol)
     key = cache_key(arch, dataset, p, seed)
-    entry = Path(cache_dir) / dataset / f"{arch_index(arch):05d}-s{int(seed)}-{key[:12]}"
+    index = resolve(space.arch_index)(arch) if space.arch_index else None
+    name = f"s{int(seed)}-{key[:12]}" if index is None else f"{index:05d}-s{int(seed)}-{key[:12]}"
+    entry = Path(cache_dir) / dataset / name
     done = entry / "result.json"
     with _locked(entry / ".lock"):
         if done.is_file():
@@ -158,7 +165,7 @@ def train_arch(arch: str, dataset: str, data_dir, protocol: dict | None, seed: i
         t0 = time.time()
         with _threads(threads):
             trained = _train(arch, dataset, data_dir, p, int(seed), entry, device, workers, allow_download)
-        result = {"arch": arch, "index": arch_index(arch), "dataset": dataset, "seed": int(seed), "protocol": p,
+        result = {"arch": arch, "index": index, "dataset": dataset, "seed": int(seed), "protocol": p,
                   "key": key, **trained, "wall_seconds": time.time() - t0, "device": str(device), "torch": torch.__version__}
         write_json(result, done)
     return {**result, "cache": str(entry), "cached": False}

@@ -38,6 +38,15 @@ class Space:
     benchmark_datasets: tuple[str, ...] = ()  # datasets the look-up covers (evaluation "benchmark")
     hard_forward: bool = False  # the supernet has a one-op-per-edge forward (GDAS, RSPS)
     edges_share_ops: bool = False  # every edge of a cell searches the same ops (an alpha log must agree)
+    # "module:function" of the stand-alone network an arch is trained from scratch as where no benchmark
+    # covers the data (benchmark.scratch), called (arch, num_classes, channels, num_cells, in_channels=)
+    network: str = ""
+    arch_index: str = ""  # "module:function": an arch's index in the space's benchmark, for file names
+
+    def canonical_arch(self, text: str) -> str:
+        """The arch string in its canonical form (parsed, so a malformed one is a DartsCoreError)."""
+        self.parse_arch(text)
+        return str(text).strip()
 
     def build_supernet(self, cfg, num_classes: int, input_shape: Sequence[int], mixer=None):
         return resolve(self.supernet)(cfg, num_classes, input_shape, mixer=mixer)

@@ -93,6 +93,7 @@ class Nb1Shot1Space(Space):
     # NAS-Bench-101 look-up of `nb101_spec` (CIFAR-10 only); elsewhere (the digits demo) trained from scratch
     evaluation: str = "benchmark"
     benchmark_datasets: tuple[str, ...] = ("cifar10",)
+    network: str = "darts_core.nn.nb101_net:build_network"  # NB101's network of the arch's spec
     number: int = 1
 
     def __post_init__(self):
@@ -232,6 +233,9 @@ class Nb1Shot1Space(Space):
         return matrix.tolist(), ops
 
     # --- Space protocol ---------------------------------------------------------------------------
+    def canonical_arch(self, text: str) -> str:
+        return self.arch_string(self.parse_arch(text))
+
     def check_ops(self, ops: Sequence[str]) -> tuple[str, ...]:
         """Only the full op list: the spaces fix the three NB101 ops per choice block."""
         if set(ops) != set(OPS) or len(ops) != len(OPS):

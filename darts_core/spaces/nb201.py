@@ -104,6 +104,11 @@ class Nb201Space(Space):
     benchmark_datasets: tuple[str, ...] = ("cifar10", "cifar100", "ImageNet16-120")
     hard_forward: bool = True  # NB201Supernet.forward_hard
     edges_share_ops: bool = True
+    network: str = "darts_core.nn.nb201_net:NB201Network"  # TinyNetwork, the benchmark's own
+    arch_index: str = "darts_core.benchmark.nb201_index:arch_index"
+
+    def canonical_arch(self, text: str) -> str:
+        return arch_string(parse_arch(text))
 
     def check_ops(self, ops: Sequence[str]) -> tuple[str, ...]:
         return check_ops(ops)
