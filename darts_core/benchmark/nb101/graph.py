@@ -136,13 +136,13 @@ def hash_module(matrix, labels: Sequence) -> str:
         labels = labeling(labels)
     if len(labels) != n:
         raise InvalidSpec(f"NAS-Bench-101 spec: {len(labels)} labels for a {n}x{n} matrix")
-    out_deg = [sum(row) for row in m]
-    in_deg = [sum(m[w][v] for w in range(n)) for v in range(n)]
+    preds = [[w for w in range(n) if m[w][v]] for v in range(n)]
+    succs = [[w for w in range(n) if m[v][w]] for v in range(n)]
     # str() of a tuple of Python ints, exactly as graph_util (its degrees come from ndarray.tolist())
-    hashes = [_md5(str((out_deg[v], in_deg[v], int(labels[v])))) for v in range(n)]
+    hashes = [_md5(str((len(succs[v]), len(preds[v]), int(labels[v])))) for v in range(n)]
     for _ in range(n):  # graph_util iterates once per vertex
-        hashes = [_md5("".join(sorted(hashes[w] for w in range(n) if m[w][v])) + "|"
-                       + "".join(sorted(hashes[w] for w in range(n) if m[v][w])) + "|" + hashes[v])
+        hashes = [_md5("".join(sorted([hashes[w] for w in preds[v]])) + "|"
+                       + "".join(sorted([hashes[w] for w in succs[v]])) + "|" + hashes[v])
                   for v in range(n)]
     return _md5(str(sorted(hashes)))
 
