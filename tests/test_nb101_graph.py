@@ -26,7 +26,9 @@ def from_inputs(inputs: dict[int, list[int]], n: int = 7) -> list[list[int]]:
 # (source, matrix, ops, module_hash): each hash is the key the official tfrecord stores for that spec
 KNOWN = [
     # microsoft/nni docs/en_US/NAS/BenchmarksExample.ipynb @ 10973c4 (query_nb101_trial_stats output; NNI's
-    # database keeps the tfrecord's module_hash); the same hash/ops in a test of searchspace_train
+    # database keeps the tfrecord's module_hash); the same hash with this very matrix and ops, as the official
+    # api.get_metrics_from_hash returns them, in gabikadlecova/searchspace_train
+    # searchspace_train/tests/datasets/test_nasbench101.py @ 398d339 (test_get_net_from_hash)
     ("nni BenchmarksExample.ipynb",
      from_inputs({1: [0], 2: [1], 3: [2], 4: [0], 5: [0, 3, 4], 6: [2, 5]}),
      [IN, C3, MP, C3, C3, C1, OUT], "00005c142e6f48ac74fdcf73e3439874"),
