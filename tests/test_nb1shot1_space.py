@@ -214,15 +214,56 @@ def test_count_without_loose_ends(name):
     assert sum(3 ** u for u in used) == count_graphs
 
 
-def test_distinct_nb101_models_after_pruning():
-    """Once darts_core.benchmark.nb101 (branch nb101) has prune + hash_module: distinct NB101 models."""
-    nb101 = pytest.importorskip("darts_core.benchmark.nb101")
-    if not (hasattr(nb101, "prune") and hasattr(nb101, "hash_module")):
-        pytest.skip("darts_core.benchmark.nb101 has no prune / hash_module yet")
-    for name in ("nb1shot1-s1", "nb1shot1-s2"):
-        space = get_space(name)
-        hashes = {nb101.hash_module(*nb101.prune(*space.nb101_spec(a))) for a in space.archs()}
-        assert 0 < len(hashes) <= WITHOUT[name][3]
+DISTINCT = {"nb1shot1-s1": 2_685, "nb1shot1-s2": 7_773, "nb1shot1-s3": 55_854}  # NB101 models (spec hashes)
+
+
+def _loose_ends_matrix(space, parents) -> list[list[int]]:
+    """search_space.py `create_nasbench_adjacency_matrix_with_loose_ends` (+ upscale for SS1/SS2): every
+    node's parent edges, reached from the output or not (what `objective_function` queries NB101 with)."""
+    n = space.steps + 2
+    m = np.zeros((n, n), dtype=np.int64)
+    for node, ps in enumerate(parents, 1):
+        m[list(ps), node] = 1
+    if space.steps == 4:
+        m = np.insert(np.insert(m, 5, 0, axis=1), 5, 0, axis=0)
+    return m.tolist()
+
+
+@pytest.mark.parametrize("name", ["nb1shot1-s1", "nb1shot1-s2"])
+def test_distinct_nb101_models_after_pruning(name):
+    """Every arch (loose ends included) to its NB101 model: ModelSpec pruning then hash_module (branch
+    nb101's darts_core.benchmark.nb101.graph). The discretised spec and the loose-ends matrix the official
+    objective_function queries prune to the same spec; every model is in the NB101 space."""
+    graph = pytest.importorskip("darts_core.benchmark.nb101.graph")
+    space = get_space(name)
+    hashes = set()
+    for arch in space.archs():
+        matrix, ops = space.nb101_spec(arch)
+        if arch.ops == (MP,) * space.steps:  # once per parent choice
+            assert graph.prune(matrix, ops) == graph.prune(_loose_ends_matrix(space, arch.parents), ops)
+        hashes.add(graph.spec_hash(matrix, ops))
+    assert len(hashes) == DISTINCT[name]
+    assert len(hashes) < WITHOUT[name][3]  # isomorphic graphs merge
+
+
+@pytest.mark.slow  # about 70 s on the 2-core machine
+def test_distinct_nb101_models_of_ss3():
+    """SS3 (1,312,200 archs): the ops of blocks that prune removes do not change the model, so every
+    distinct discretised graph with every op choice of the blocks it keeps (135,900 specs) is hashed."""
+    graph = pytest.importorskip("darts_core.benchmark.nb101.graph")
+    space = get_space("nb1shot1-s3")
+    graphs = {}
+    for parents in itertools.product(*[space.parent_sets(k) for k in range(1, space.steps + 2)]):
+        matrix = space.nb101_spec(Arch(3, (MP,) * 5, parents))[0]
+        graphs.setdefault(str(matrix), (matrix, parents))
+    hashes, specs = set(), 0
+    for matrix, parents in graphs.values():
+        kept = [k for k in range(1, 6) if any(matrix[k])]
+        for combo in itertools.product(OPS, repeat=len(kept)):
+            ops = dict(zip(kept, combo))
+            hashes.add(graph.spec_hash(*space.nb101_spec(Arch(3, tuple(ops.get(k, MP) for k in range(1, 6)), parents))))
+            specs += 1
+    assert (len(graphs), specs, len(hashes)) == (WITHOUT["nb1shot1-s3"][2], WITHOUT["nb1shot1-s3"][3], DISTINCT["nb1shot1-s3"])
 
 
 # --- alpha logs and the stop criteria ----------------------------------------------------------------
