@@ -245,6 +245,10 @@ SEARCH = [
     Case("search settings", "unknown device", search_config(device="tpu"), "device 'tpu'", ("is not one of",)),
     Case("search settings", "a_betas not two numbers", search_config(a_betas=[0.5]), "a_betas",
          ("must be two numbers, got [0.5]",)),
+    Case("search settings", "an op subset on a NAS-Bench-1Shot1 space",
+         search_config(space="nb1shot1-s1", ops=["conv3x3-bn-relu"]), "nb1shot1-s1", ("searches exactly the ops",)),
+    Case("search settings", "GDAS on a NAS-Bench-1Shot1 space", search_config(method="gdas", space="nb1shot1-s2"),
+         "nb1shot1-s2", ("needs a one-op-per-edge forward",)),
     Case("search settings", "GDAS on the DARTS space", search_config(method="gdas", space="darts"),
          "method gdas", ("needs a one-op-per-edge forward", "space 'darts'")),
     Case("search settings", "ERM on a method without it", search_config(single_level=True),
@@ -525,6 +529,17 @@ def nb201_arch(text):
     return lambda tmp: __import__("darts_core.spaces.nb201", fromlist=["x"]).parse_arch(text)
 
 
+NB1SHOT1_S2 = ("nb1shot1-s2|1=conv1x1-bn-relu<-0|2=maxpool3x3<-1|3=conv3x3-bn-relu<-0,2|4=conv3x3-bn-relu<-1,3|"
+               "out<-0,2,3")
+
+
+def nb1shot1_arch(text):
+    """The nb1shot1-s2 parser (what the stops, look-ups and scratch training call on such an arch)."""
+    from darts_core.spaces import get_space
+
+    return lambda tmp: get_space("nb1shot1-s2").parse_arch(text)
+
+
 V2 = ("Genotype(normal=[('sep_conv_3x3', 0), ('sep_conv_3x3', 1), ('sep_conv_3x3', 0), ('sep_conv_3x3', 1), "
       "('sep_conv_3x3', 1), ('skip_connect', 0), ('skip_connect', 0), ('dil_conv_3x3', 2)], normal_concat=range(2, 6), "
       "reduce=[('max_pool_3x3', 0), ('max_pool_3x3', 1), ('skip_connect', 2), ('max_pool_3x3', 1), ('max_pool_3x3', 0), "
@@ -572,6 +587,13 @@ GENOTYPE = [
     Case("genotype", "DARTS genotype with a concat naming no node",
          darts_genotype("normal_concat=range(2, 6)", "normal_concat=[2, 9]"), "normal_concat=[2, 9]",
          ("must name nodes 0..5",)),
+    Case("genotype", "NAS-Bench-1Shot1 arch with a parent too many",
+         nb1shot1_arch(NB1SHOT1_S2.replace("2=maxpool3x3<-1", "2=maxpool3x3<-0,1")), "'nb1shot1-s2|1=",
+         ("choice block 2 needs 1 distinct parents among 0..1",)),
+    Case("genotype", "NAS-Bench-1Shot1 arch with a DARTS op", nb1shot1_arch(NB1SHOT1_S2.replace("maxpool3x3", "sep_conv_3x3")),
+         "'nb1shot1-s2|1=", ("choice block 2 has unknown op 'sep_conv_3x3'",)),
+    Case("genotype", "NAS-Bench-1Shot1 arch without the output", nb1shot1_arch(NB1SHOT1_S2.rsplit("|", 1)[0]),
+         "'nb1shot1-s2|1=", ("expected 4 choice blocks and the output",)),
     Case("genotype", "NB201 arch in a genotypes.csv given to retrain", _genotypes_csv_to_retrain,
          "genotypes.csv, epoch 0", ("is not valid syntax",)),
     Case("genotype", "unknown published genotype name (retrain CLI)",
