@@ -66,6 +66,13 @@ def _searched(space: int) -> tuple[int, ...]:
     return tuple(k for k in range(1, steps + 1) if math.comb(k, PARENTS[space][k - 1]) > 1)
 
 
+def _node_list(text: str, node: int, tail: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(j) for j in tail.split(","))
+    except ValueError:
+        raise DartsCoreError(f"arch string {text!r}: parents {tail!r} of node {node} are not integers") from None
+
+
 def top_k(weights: Sequence[float], k: int) -> tuple[int, ...]:
     """The k largest, ascending by index (utils.py `get_top_k`; np.argpartition leaves ties unspecified,
     here the lower index wins)."""
@@ -96,10 +103,9 @@ class Nb1Shot1Space(Space):
     network: str = "darts_core.nn.nb101_net:build_network"  # NB101's network of the arch's spec
     number: int = 1
 
-    def __post_init__(self):
-        steps = self.steps
+    def __post_init__(self):  # both follow from `number`
         object.__setattr__(self, "edges", tuple(e for c in CELLS for e in self.cell_edges(c)))
-        object.__setattr__(self, "known_ops", OPS + tuple(str(j) for j in range(steps + 1)))
+        object.__setattr__(self, "known_ops", OPS + tuple(str(j) for j in range(self.steps + 1)))
 
     # --- the graph -----------------------------------------------------------------------------
     @property
@@ -172,19 +178,18 @@ class Nb1Shot1Space(Space):
         if len(parts) != self.steps + 1:
             raise DartsCoreError(f"arch string {text!r}: expected {self.steps} choice blocks and the output, "
                                  f"got {len(parts)} parts")
+        *blocks, out = parts
         ops, parents = [], []
-        for k, part in enumerate(parts, 1):
+        for k, part in enumerate(blocks, 1):
             head, sep, tail = part.partition("<-")
-            want = OUT_EDGE if k == self.steps + 1 else f"{k}="
-            if not sep or not (head == want if k == self.steps + 1 else head.startswith(want)):
-                raise DartsCoreError(f"arch string {text!r}: part {part!r} should look like "
-                                     f"{'out<-i,j' if k == self.steps + 1 else f'{k}=<op><-i'}")
-            if k <= self.steps:
-                ops.append(head[len(want):])
-            try:
-                parents.append(tuple(int(j) for j in tail.split(",")))
-            except ValueError:
-                raise DartsCoreError(f"arch string {text!r}: parents {tail!r} of node {k} are not integers") from None
+            if not sep or not head.startswith(f"{k}="):
+                raise DartsCoreError(f"arch string {text!r}: part {part!r} should look like {k}=<op><-i[,j]")
+            ops.append(head.removeprefix(f"{k}="))
+            parents.append(_node_list(text, k, tail))
+        head, sep, tail = out.partition("<-")
+        if head != OUT_EDGE or not sep:
+            raise DartsCoreError(f"arch string {text!r}: the last part {out!r} should look like {OUT_EDGE}<-i,j")
+        parents.append(_node_list(text, self.steps + 1, tail))
         arch = Arch(self.number, tuple(ops), tuple(parents))
         self._check(arch, repr(text))
         return arch
