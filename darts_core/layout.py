@@ -30,7 +30,7 @@ STOP_LOOKUP = "stop_lookup.csv"  # accuracies and search seconds of every stop
 # what each name may look like (the workflow's wildcard constraints)
 NAME_PATTERNS = {
     "experiment": "[A-Za-z][A-Za-z0-9_]*",
-    "space": "[a-z0-9]+",
+    "space": "[a-z0-9]+(?:-s[0-9]+)?",  # nb201, s3, nb1shot1-s2 (before `-{dataset}`: a hyphen only for -sN)
     "dataset": "[A-Za-z0-9][A-Za-z0-9-]*",
     "method": "[a-z0-9][a-z0-9-]*",
     "run": "[A-Za-z0-9][A-Za-z0-9_.-]*",

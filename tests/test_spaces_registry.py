@@ -117,3 +117,18 @@ def test_hard_forward_decides_the_one_op_methods():
     assert resolve_config({"preset": "gdas", "space": "nb201"}).method == "gdas"
     with pytest.raises(DartsCoreError, match="needs a one-op-per-edge forward"):
         resolve_config({"preset": "gdas", "space": "s2"})
+
+
+def test_every_space_name_fits_the_workflow_wildcard():
+    """Run folders are `{space}-{dataset}`: every registered name matches the space wildcard and no dataset
+    name can be read as part of it."""
+    import re
+
+    from darts_core import layout
+    from darts_core.data import DATASETS
+
+    pattern = re.compile(f"(?P<space>{layout.NAME_PATTERNS['space']})-(?P<dataset>{layout.NAME_PATTERNS['dataset']})")
+    for name in SPACES:
+        for dataset in DATASETS:
+            m = pattern.fullmatch(f"{name}-{dataset}")
+            assert m and (m["space"], m["dataset"]) == (name, dataset), (name, dataset)
