@@ -322,6 +322,17 @@ def test_bad_settings_get_one_line(mapping, message):
     assert str(err.value).startswith(message) and "\n" not in str(err.value)
 
 
+def test_cli_takes_one_integer_per_stage():
+    import argparse
+
+    from darts_core.search import cli
+
+    parser = argparse.ArgumentParser()
+    cli.register(parser.add_subparsers())
+    args = parser.parse_args(["search", "--out", "x", "--drnas-stage-epochs", "30", "30", "40", "--drnas-progressive"])
+    assert (args.drnas_stage_epochs, args.drnas_progressive) == ([30, 30, 40], True)
+
+
 # --- a tiny search over both stages ---------------------------------------------------------------------
 TINY = {"preset": "drnas-progressive", "dataset": "digits", "channels": 4, "num_cells": 1, "batch_size": 250,
         "device": "cpu", "epochs": 4, "drnas_stage_epochs": [2, 2], "drnas_stage_warmup": 1, "seed": 3}

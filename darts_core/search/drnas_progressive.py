@@ -30,8 +30,9 @@ What we mirror (official defaults in brackets):
 - Logged per epoch as for every search (alphas.parquet, genotypes.csv, metrics.csv): a pruned op keeps
   its row, with its raw `alpha` and `weight` 0 (the masked Dirichlet mean), so Eq. 11's magnitudes
   average it as 0 over the edges (darts_core.stops.magnitudes), and the genotype derived from the log
-  never picks it. The official log prints the masked softmax and the concentration; both follow from
-  these columns.
+  never picks it; DARTS+ rt_k, which ranks the raw alphas of the learnable ops, sees a pruned one at its
+  raw value (0 right after pruning). The official log prints the masked softmax and the concentration;
+  both follow from these columns.
 
 Deviations: pruning ties go to the op first in the space's order (torch.topk leaves their order open);
 pruned ops are skipped by the mask rather than by `w == 0` (the same unless a Dirichlet weight of a
