@@ -22,9 +22,9 @@ import torch
 from torch import nn
 
 from darts_core import runlog
+from darts_core.errors import DartsCoreError
 from darts_core.nn.darts_ops import drop_path
 from darts_core.nn.mixing import SoftmaxMixer
-from darts_core.errors import DartsCoreError
 from darts_core.nn.nb201_ops import ReLUConvBN, ResNetBasicBlock, make_op
 from darts_core.nn.widen import Widened, widen_relu_conv_bn
 from darts_core.spaces import nb201

@@ -27,7 +27,9 @@ What we mirror (official defaults in brackets):
   the schedule is DrnasSpec.weight_lr (darts_core.methods.drnas), which `python -m darts_core study` prints.
 - `if epoch >= 10: architect.step(...)` with the epoch counter of the stage: the first
   `drnas_stage_warmup` [10] epochs of every stage train the weights only (DrnasSpec.alphas_frozen).
-- Logged per epoch as for every search (alphas.parquet, genotypes.csv, metrics.csv): a pruned op keeps
+- Logged per epoch as for every search (alphas.parquet, genotypes.csv, metrics.csv; row e = the state
+  after e epochs, so row 50 is the end of stage 1, before pruning, and the pruning shows from row 51 on,
+  which a frozen first epoch leaves at exactly the pruned alphas): a pruned op keeps
   its row, with its raw `alpha` and `weight` 0 (the masked Dirichlet mean), so Eq. 11's magnitudes
   average it as 0 over the edges (darts_core.stops.magnitudes), and the genotype derived from the log
   never picks it; DARTS+ rt_k, which ranks the raw alphas of the learnable ops, sees a pruned one at its
