@@ -19,6 +19,7 @@ COMMAND_MODULES = (
     "darts_core.study.cli",  # study
     "darts_core.search.cli",  # search
     "darts_core.benchmark.cli",  # lookup, benchmark-table
+    "darts_core.benchmark.nb101.cli",  # nb101-table, nb101-lookup
     "darts_core.stops.cli",  # magnitudes, stops
     "darts_core.importers.cli",  # import-log
     "darts_core.train.cli",  # retrain

@@ -459,6 +459,81 @@ BENCHMARK = [
          "nb201.parquet", ("row 1 repeats (index 0, cifar10, test)",)),
 ]
 
+# ---- NAS-Bench-101 (darts_core.benchmark.nb101) ---------------------------------------------------------
+
+def _nb101_file(tmp, edit=None, wrong_hash=False):
+    """build_table (the nb101-table command, after the digest check) on a small synthetic file."""
+    from darts_core.benchmark.nb101 import synthetic, table, tfrecord
+    from darts_core.benchmark.nb101.record import Record, encode_row
+
+    recs = list(synthetic.records(synthetic.random_specs(3, seed=1)))
+    if wrong_hash:
+        first = recs[0]
+        recs[0] = Record("f" * 32, first.epochs, first.adjacency, first.operations, first.metrics)
+    path = tfrecord.write_records(tmp / "nasbench_only108.tfrecord", [encode_row(r) for r in recs])
+    if edit:
+        raw = bytearray(path.read_bytes())
+        edit(raw)
+        path.write_bytes(bytes(raw))
+    return table.build_table(path, tmp / "nb101.parquet", "pinned-by-the-test")
+
+
+def _nb101_lookup(tmp, matrix, ops):
+    from darts_core.benchmark.nb101 import synthetic, table
+
+    path = synthetic.write_file(tmp / "nasbench_only108.tfrecord", synthetic.random_specs(3, seed=1))
+    table.build_table(path, tmp / "nb101.parquet", "pinned-by-the-test")
+    return table.lookup(table.load_table(tmp / "nb101.parquet"), matrix, ops)
+
+
+def _flip(raw, at):
+    raw[at] ^= 0xFF
+
+
+def _nb101_verify(tmp, data: bytes | None):
+    """source.verify (nb101-table checks the file first) against the published sha256."""
+    from darts_core.benchmark.nb101 import source
+
+    path = tmp / "nasbench_only108.tfrecord"
+    return source.verify(write(path, data) if data is not None else path)
+
+
+def _nb101_table(tmp, text: str):
+    from darts_core.benchmark.nb101.table import load_table
+
+    return load_table(write(tmp / "nb101.parquet", text))
+
+
+PUBLISHED = "4c39c3936e36a85269881d659e44e61a245babcb72cb374eacacf75d0e5f4fd1"
+LINE = [[0, 1, 0], [0, 0, 1], [0, 0, 0]]
+NB101_FILE = "nasbench_only108.tfrecord"
+NB101 = [
+    Case("benchmark", "NAS-Bench-101 tfrecord that is not the published file",
+         lambda tmp: _nb101_verify(tmp, b"partial download"), NB101_FILE, ("sha256 is", f"expected {PUBLISHED}")),
+    Case("benchmark", "NAS-Bench-101 tfrecord missing", lambda tmp: _nb101_verify(tmp, None), NB101_FILE,
+         ("not found", "https://storage.googleapis.com/nasbench/nasbench_only108.tfrecord")),
+    Case("benchmark", "NAS-Bench-101 tfrecord with a flipped byte",
+         lambda tmp: _nb101_file(tmp, lambda r: _flip(r, 40)), NB101_FILE,
+         ("corrupt TFRecord at byte offset 0", "CRC32C of the data")),
+    Case("benchmark", "NAS-Bench-101 tfrecord cut short",
+         lambda tmp: _nb101_file(tmp, lambda r: r.__delitem__(slice(-9, None))), NB101_FILE,
+         ("corrupt TFRecord at byte offset", "truncated record")),
+    Case("benchmark", "NAS-Bench-101 record whose hash is not its spec's",
+         lambda tmp: _nb101_file(tmp, wrong_hash=True), NB101_FILE,
+         ("record at byte offset 0", "stored module_hash ffff")),
+    Case("benchmark", "NAS-Bench-101 table that is not Parquet", lambda tmp: _nb101_table(tmp, "module_hash\n"),
+         "nb101.parquet", ("not a readable Parquet file",)),
+    Case("benchmark", "NAS-Bench-101 spec whose input does not reach the output",
+         lambda tmp: _nb101_lookup(tmp, [[0, 0], [0, 0]], ["input", "output"]), "[[0, 0], [0, 0]]",
+         ("the input is not connected to the output",), "InvalidSpec"),
+    Case("benchmark", "NAS-Bench-101 spec with an op outside the space",
+         lambda tmp: _nb101_lookup(tmp, LINE, ["input", "conv5x5", "output"]), "conv5x5",
+         ("unsupported", "conv3x3-bn-relu"), "InvalidSpec"),
+    Case("benchmark", "NAS-Bench-101 spec absent from the table",
+         lambda tmp: _nb101_lookup(tmp, LINE, ["input", "maxpool3x3", "output"]), "maxpool3x3",
+         ("is not in the table",)),
+]
+
 # ---- genotype strings ----------------------------------------------------------------------------------
 
 
@@ -986,7 +1061,7 @@ CLI = [
          "none.parquet", ("does not exist", "python -m darts_core benchmark-table")),
 ]
 
-CASES: list[Case] = CONFIG + SEARCH + DATA + BENCHMARK + GENOTYPE + ALPHA_LOGS + STOPS + RETRAIN + RELIABILITY + YAML_FILES + CLI
+CASES: list[Case] = CONFIG + SEARCH + DATA + BENCHMARK + NB101 + GENOTYPE + ALPHA_LOGS + STOPS + RETRAIN + RELIABILITY + YAML_FILES + CLI
 
 
 def message_of(case: Case, tmp: Path) -> str:
