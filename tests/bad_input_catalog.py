@@ -472,7 +472,8 @@ def _nb101_file(tmp, edit=None, wrong_hash=False):
 
     recs = list(synthetic.records(synthetic.random_specs(3, seed=1)))
     if wrong_hash:
-        recs[0] = Record("f" * 32, *(getattr(recs[0], k) for k in ("epochs", "adjacency", "operations", "metrics")))
+        first = recs[0]
+        recs[0] = Record("f" * 32, first.epochs, first.adjacency, first.operations, first.metrics)
     path = tfrecord.write_records(tmp / "nasbench_only108.tfrecord", [encode_row(r) for r in recs])
     if edit:
         raw = bytearray(path.read_bytes())
@@ -493,32 +494,47 @@ def _flip(raw, at):
     raw[at] ^= 0xFF
 
 
-NB101_LINE = [[0, 1, 0], [0, 0, 1], [0, 0, 0]]
+def _nb101_verify(tmp, data: bytes | None):
+    """source.verify (nb101-table checks the file first) against the published sha256."""
+    from darts_core.benchmark.nb101 import source
+
+    path = tmp / "nasbench_only108.tfrecord"
+    return source.verify(write(path, data) if data is not None else path)
+
+
+def _nb101_table(tmp, text: str):
+    from darts_core.benchmark.nb101.table import load_table
+
+    return load_table(write(tmp / "nb101.parquet", text))
+
+
+PUBLISHED = "4c39c3936e36a85269881d659e44e61a245babcb72cb374eacacf75d0e5f4fd1"
+LINE = [[0, 1, 0], [0, 0, 1], [0, 0, 0]]
+NB101_FILE = "nasbench_only108.tfrecord"
 NB101 = [
     Case("benchmark", "NAS-Bench-101 tfrecord that is not the published file",
-         lambda tmp: __import__("darts_core.benchmark.nb101.source", fromlist=["x"]).verify(
-             write(tmp / "nasbench_only108.tfrecord", b"partial download")),
-         "nasbench_only108.tfrecord", ("sha256 is", "expected 4c39c3936e36a85269881d659e44e61a245babcb72cb374eacacf75d0e5f4fd1")),
-    Case("benchmark", "NAS-Bench-101 tfrecord missing",
-         lambda tmp: __import__("darts_core.benchmark.nb101.source", fromlist=["x"]).verify(tmp / "nb101.tfrecord"),
-         "nb101.tfrecord", ("not found", "https://storage.googleapis.com/nasbench/nasbench_only108.tfrecord")),
-    Case("benchmark", "NAS-Bench-101 tfrecord with a flipped byte", lambda tmp: _nb101_file(tmp, lambda r: _flip(r, 40)),
-         "nasbench_only108.tfrecord", ("corrupt TFRecord at byte offset 0", "CRC32C of the data")),
-    Case("benchmark", "NAS-Bench-101 tfrecord cut short", lambda tmp: _nb101_file(tmp, lambda r: r.__delitem__(slice(-9, None))),
-         "nasbench_only108.tfrecord", ("corrupt TFRecord at byte offset", "truncated record")),
-    Case("benchmark", "NAS-Bench-101 record whose hash is not its spec's", lambda tmp: _nb101_file(tmp, wrong_hash=True),
-         "nasbench_only108.tfrecord", ("record at byte offset 0", "stored module_hash ffff")),
-    Case("benchmark", "NAS-Bench-101 table that is not Parquet",
-         lambda tmp: __import__("darts_core.benchmark.nb101.table", fromlist=["x"]).load_table(
-             write(tmp / "nb101.parquet", "module_hash\n")), "nb101.parquet", ("not a readable Parquet file",)),
+         lambda tmp: _nb101_verify(tmp, b"partial download"), NB101_FILE, ("sha256 is", f"expected {PUBLISHED}")),
+    Case("benchmark", "NAS-Bench-101 tfrecord missing", lambda tmp: _nb101_verify(tmp, None), NB101_FILE,
+         ("not found", "https://storage.googleapis.com/nasbench/nasbench_only108.tfrecord")),
+    Case("benchmark", "NAS-Bench-101 tfrecord with a flipped byte",
+         lambda tmp: _nb101_file(tmp, lambda r: _flip(r, 40)), NB101_FILE,
+         ("corrupt TFRecord at byte offset 0", "CRC32C of the data")),
+    Case("benchmark", "NAS-Bench-101 tfrecord cut short",
+         lambda tmp: _nb101_file(tmp, lambda r: r.__delitem__(slice(-9, None))), NB101_FILE,
+         ("corrupt TFRecord at byte offset", "truncated record")),
+    Case("benchmark", "NAS-Bench-101 record whose hash is not its spec's",
+         lambda tmp: _nb101_file(tmp, wrong_hash=True), NB101_FILE,
+         ("record at byte offset 0", "stored module_hash ffff")),
+    Case("benchmark", "NAS-Bench-101 table that is not Parquet", lambda tmp: _nb101_table(tmp, "module_hash\n"),
+         "nb101.parquet", ("not a readable Parquet file",)),
     Case("benchmark", "NAS-Bench-101 spec whose input does not reach the output",
          lambda tmp: _nb101_lookup(tmp, [[0, 0], [0, 0]], ["input", "output"]), "[[0, 0], [0, 0]]",
          ("the input is not connected to the output",), "InvalidSpec"),
     Case("benchmark", "NAS-Bench-101 spec with an op outside the space",
-         lambda tmp: _nb101_lookup(tmp, NB101_LINE, ["input", "conv5x5", "output"]), "conv5x5",
+         lambda tmp: _nb101_lookup(tmp, LINE, ["input", "conv5x5", "output"]), "conv5x5",
          ("unsupported", "conv3x3-bn-relu"), "InvalidSpec"),
     Case("benchmark", "NAS-Bench-101 spec absent from the table",
-         lambda tmp: _nb101_lookup(tmp, NB101_LINE, ["input", "maxpool3x3", "output"]), "maxpool3x3",
+         lambda tmp: _nb101_lookup(tmp, LINE, ["input", "maxpool3x3", "output"]), "maxpool3x3",
          ("is not in the table",)),
 ]
 

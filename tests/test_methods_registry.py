@@ -27,7 +27,9 @@ DECLARED = {
     "darts-v2": ({}, [], True, False, "darts_core.search.darts:DartsV2"),
     "gaea": ({"exclude_zero": False, "single_level": False}, ["gaea", "ex-gaea"], True, False,
              "darts_core.search.gaea:Gaea"),
-    "drnas": ({"drnas_reg": "l2"}, ["drnas"], True, False, "darts_core.search.drnas:DrNas"),
+    "drnas": ({"drnas_reg": "l2", "drnas_progressive": False, "drnas_stage_epochs": (50, 50),
+               "drnas_partial_channels": (4, 2), "drnas_keep_ops": (5, 3), "drnas_stage_warmup": 10},
+              ["drnas", "drnas-progressive"], True, False, "darts_core.search.drnas:DrNas"),
     "gdas": ({"tau_max": 10.0, "tau_min": 0.1}, ["gdas"], True, True, "darts_core.search.gdas:Gdas"),
     "rsps": ({"rsps_select_num": 100, "rsps_eval_batch_size": 512}, ["rsps"], False, True,
              "darts_core.search.rsps:Rsps"),
@@ -40,8 +42,9 @@ DECLARED = {
              ["enas"], False, True, "darts_core.search.enas:Enas"),
 }
 # settings added after tests/data/search_config_presets.json was recorded (SETN and ENAS, the cosine's
-# period): every recorded case resolves them to their defaults, and the other keys as recorded
-ADDED = {"w_lr_t_max", *DECLARED["setn"][0], *DECLARED["enas"][0]}
+# period, DrNAS progressive's): every recorded case resolves them to their defaults, and the other keys as
+# recorded
+ADDED = {"w_lr_t_max", *DECLARED["setn"][0], *DECLARED["enas"][0], *(set(DECLARED["drnas"][0]) - {"drnas_reg"})}
 
 
 def test_registry_names_and_order():
@@ -64,8 +67,8 @@ def test_declaration(name):
 
 
 def test_preset_union_and_space_presets():
-    assert list(PRESETS) == ["darts", "ex-darts", "gaea", "ex-gaea", "drnas", "gdas", "rsps", "setn", "enas",
-                             "darts-space", "nb1shot1"]
+    assert list(PRESETS) == ["darts", "ex-darts", "gaea", "ex-gaea", "drnas", "drnas-progressive", "gdas", "rsps",
+                             "setn", "enas", "darts-space", "nb1shot1"]
     assert list(SPACE_PRESETS) == ["darts-space", "nb1shot1"] and PRESETS["darts-space"]["space"] == "darts"
     assert PRESETS["nb1shot1"]["space"] == "nb1shot1-s1"
     assert "method" not in PRESETS["darts-space"] and "method" not in PRESETS["nb1shot1"]
@@ -103,9 +106,9 @@ def test_settings_as_recorded(case):
 
 
 def test_every_preset_recorded():
-    assert {f"preset {p}" for p in PRESETS} - {"preset setn", "preset enas"} <= set(RECORDED)
+    added = {"preset setn", "preset enas", "preset drnas-progressive"}  # presets added since the recording
+    assert {f"preset {p}" for p in PRESETS} - added <= set(RECORDED)
     assert [k for k in FIELDS if k not in ADDED] == list(RECORDED["preset darts"]["settings"])
-    assert "drnas_progressive" not in FIELDS
 
 
 def test_search_config_is_one_frozen_flat_dataclass():
@@ -191,7 +194,8 @@ def test_a_method_added_with_one_registry_line(tmp_path):
 
 
 def test_checkpoint_settings_from_before_the_refactor_still_match(tmp_path):
-    """A checkpoint written with drnas_progressive (always false) resumes; a true one could not exist."""
+    """A checkpoint written when drnas_progressive could only be false resumes as the plain DrNAS it is (the
+    setting is a live one again); one written with true is not a plain DrNAS run."""
     from darts_core.search.state import check_same_config
 
     cfg = resolve_config({"preset": "drnas"})

@@ -8,7 +8,8 @@ import random
 import pytest
 
 from darts_core.benchmark.nb101 import graph
-from darts_core.benchmark.nb101.graph import InvalidSpec, canonical, hash_module, is_full_dag, is_valid, prune, spec_hash
+from darts_core.benchmark.nb101.graph import (InvalidSpec, canonical, hash_module, is_full_dag, is_valid, prune,
+                                              spec_hash)
 
 C3, C1, MP = graph.ALLOWED_OPS
 IN, OUT = graph.INPUT, graph.OUTPUT

@@ -24,7 +24,9 @@ def test_readme_carries_the_current_protocol_table():
 
 def test_each_row_names_its_settings_sources_and_disagreements():
     rows = paper_rows()
-    assert len(rows) == 36  # one per search setting: 36 x 5 seeds = the 180 searches
+    assert len(rows) == 37  # one per search setting: 37 x 5 seeds = the 185 searches
+    prog = rows["table2/drnas-progressive"]
+    assert "201-space/train_search_progressive.py" in prog["sources"] and "epochs=100 (run)" in prog["settings"]
     long = rows["exp7_long/ex-darts-500"]
     assert "a_lr=0.0025 (run)" in long["settings"] and "setup/enlarge/DARTS-V1.sh" in long["sources"]
     assert "text (Sec. 2.3): 0.001" in long["paper_vs_code"]

@@ -45,8 +45,9 @@ def test_reuse_points_at_the_home_searches(paper):
     assert {r["home"] for r in baseline} == {"exp1_warmup/baseline"}
     # every distinct search once: reused runs add no directories
     everything = searches.run_dirs(paper)
-    assert len(everything) == len(set(everything)) == 180  # the optional setup/4000 experiment included
-    assert len(searches.run_dirs(paper, searches.default_experiments(paper))) == 175
+    # the optional setup/4000 experiment included; 185 since Table 2 runs DrNAS progressive (5 seeds)
+    assert len(everything) == len(set(everything)) == 185
+    assert len(searches.run_dirs(paper, searches.default_experiments(paper))) == 180
 
 
 def test_settings_merge_experiment_then_run(paper):
@@ -94,11 +95,15 @@ def test_every_search_resolves_before_any_job(paper, monkeypatch):
     import darts_core.search.config as search_config
 
     resolved = searches.resolved_searches(paper)
-    assert len(resolved) == 180 // 5  # one per (experiment, run, dataset), optional ones included
+    assert len(resolved) == 185 // 5  # one per (experiment, run, dataset), optional ones included
     assert (resolved["table1", "enas", "cifar10"].w_lr_t_max, resolved["table1", "setn", "cifar10"].grad_clip) == (10, 0.0)
     assert resolved["exp7_long", "ex-darts-500", "cifar10"].epochs == 500
     drnas = resolved["table2", "drnas", "cifar10"]
     assert (drnas.epochs, drnas.batch_size) == (50, 256)  # the table's 50 epochs beat the preset's 100
+    progressive = resolved["table2", "drnas-progressive", "cifar10"]  # DrNAS's own protocol: its defaults
+    assert (progressive.drnas_progressive, progressive.epochs, progressive.batch_size) == (True, 100, 64)
+    assert (progressive.drnas_stage_epochs, progressive.drnas_partial_channels, progressive.drnas_keep_ops) == \
+        ((50, 50), (4, 2), (5, 3))
     assert resolved["table2", "gaea-erm", "cifar10"].search_split == "train"
 
     resolve = search_config.resolve_config

@@ -34,9 +34,11 @@ def get_method(name: str) -> MethodSpec:
     return METHODS[name]
 
 
-def method_class(name: str):
-    """The implementation class of a method (imports torch)."""
-    module, _, attr = get_method(name).impl.partition(":")
+def method_class(name: str, cfg=None):
+    """The implementation class of a method (imports torch); with `cfg`, the one that runs it (a variant
+    selected by a setting, e.g. DrNAS progressive)."""
+    spec = get_method(name)
+    module, _, attr = (spec.impl if cfg is None else spec.impl_for(cfg)).partition(":")
     return getattr(importlib.import_module(module), attr)
 
 

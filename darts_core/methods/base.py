@@ -50,6 +50,21 @@ class MethodSpec:
     def check(self, values: dict) -> None:
         pass
 
+    # --- per-config choices (a variant of the method selected by its settings) ------------------
+    def impl_for(self, cfg) -> str:
+        """The implementation that runs `cfg` (default `impl`; DrNAS progressive has its own)."""
+        return self.impl
+
+    def weight_lr(self, cfg, epoch: int, frac: float = 0.0) -> float | None:
+        """The weight learning rate of 0-based `epoch` when the method has its own schedule; None: the
+        common one (darts_core.search.schedule)."""
+        return None
+
+    def alphas_frozen(self, cfg, epoch: int) -> bool | None:
+        """Whether `epoch` takes no architecture steps, when the method decides; None: the common
+        warm-up (`epoch < warmup_epochs`)."""
+        return None
+
 
 def as_int(key, v, low=None):
     if isinstance(v, bool) or not (isinstance(v, int) or (isinstance(v, float) and v.is_integer())):

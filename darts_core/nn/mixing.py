@@ -49,15 +49,31 @@ def dirichlet_concentration(alpha: torch.Tensor) -> torch.Tensor:
 class DirichletMixer:
     """DrNAS: one reparameterised sample w ~ Dir(ELU(alpha) + 1) per edge and forward pass, shared by all
     cells (utils.process_step_matrix, 'dirichlet'). Logged weight: the Dirichlet mean beta / sum(beta),
-    whose argmax is DrNAS's genotype (argmax of softmax(alpha): ELU + 1 is increasing)."""
+    whose argmax is DrNAS's genotype (argmax of softmax(alpha): ELU + 1 is increasing).
+
+    `mask` (edges x ops, bool; None: every op), set by the supernet's `set_op_mask` after DrNAS progressive
+    prunes: utils.process_step_vector samples all ops, zeroes the pruned ones and renormalises the rest
+    (`output_pruned[mask] = output[mask]; output_pruned /= output_pruned.sum()`); the logged mean is masked
+    and renormalised likewise (pruned ops: weight 0)."""
 
     name = "dirichlet"
 
+    def __init__(self):
+        self.mask: torch.Tensor | None = None
+
+    def _masked(self, w: torch.Tensor) -> torch.Tensor:
+        if self.mask is None:
+            return w
+        w = w * self.mask.to(w)
+        return w / w.sum(dim=-1, keepdim=True)
+
     def __call__(self, alpha: torch.Tensor) -> torch.Tensor:
-        return torch.distributions.Dirichlet(dirichlet_concentration(alpha)).rsample()
+        return self._masked(torch.distributions.Dirichlet(dirichlet_concentration(alpha)).rsample())
 
     def expected(self, alpha: torch.Tensor) -> torch.Tensor:
         beta = dirichlet_concentration(alpha)
+        if self.mask is not None:
+            return self._masked(beta)
         return beta / beta.sum(dim=-1, keepdim=True)
 
 

@@ -14,12 +14,13 @@ from darts_core.errors import DartsCoreError
 
 
 class ReLUConvBN(nn.Sequential):
-    """ReLU -> Conv2d (bias = not affine, as cell_operations.py) -> BatchNorm2d."""
+    """ReLU -> Conv2d (bias = not affine, as xautodl cell_operations.py; `bias` False: DrNAS's copy,
+    201-space/cell_operations.py, has none) -> BatchNorm2d."""
 
-    def __init__(self, c_in, c_out, kernel, stride, padding, affine, track_running_stats):
+    def __init__(self, c_in, c_out, kernel, stride, padding, affine, track_running_stats, bias: bool | None = None):
         super().__init__(
             nn.ReLU(inplace=False),
-            nn.Conv2d(c_in, c_out, kernel, stride=stride, padding=padding, bias=not affine),
+            nn.Conv2d(c_in, c_out, kernel, stride=stride, padding=padding, bias=not affine if bias is None else bias),
             nn.BatchNorm2d(c_out, affine=affine, track_running_stats=track_running_stats),
         )
 
@@ -33,17 +34,17 @@ class Zero(nn.Module):
         return x.mul(0.0)
 
 
-def make_op(name: str, channels: int, affine: bool, track_running_stats: bool) -> nn.Module:
-    """One candidate op of a width-preserving, stride-1 NB201 edge."""
+def make_op(name: str, channels: int, affine: bool, track_running_stats: bool, bias: bool | None = None) -> nn.Module:
+    """One candidate op of a width-preserving, stride-1 NB201 edge (`bias`: of the convs, see ReLUConvBN)."""
     c = channels
     if name == "none":
         return Zero()
     if name == "skip_connect":
         return nn.Identity()
     if name == "nor_conv_1x1":
-        return ReLUConvBN(c, c, 1, 1, 0, affine, track_running_stats)
+        return ReLUConvBN(c, c, 1, 1, 0, affine, track_running_stats, bias)
     if name == "nor_conv_3x3":
-        return ReLUConvBN(c, c, 3, 1, 1, affine, track_running_stats)
+        return ReLUConvBN(c, c, 3, 1, 1, affine, track_running_stats, bias)
     if name == "avg_pool_3x3":  # POOLING(mode="avg"): count_include_pad=False
         return nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)
     raise DartsCoreError(f"unknown NAS-Bench-201 op {name!r}")

@@ -5,6 +5,12 @@ Modules are created in the official order (stem, cells edge by edge and op by op
 parameters() lines up one to one with TinyNetworkDarts and the same seed draws the same initial values.
 Two exact shortcuts: ReLU and pooling of a node are computed once for all edges leaving it, and `none`
 (x * 0) is not added (it contributes exact zeros).
+
+Partial channels (DrNAS progressive, xiangning-chen/DrNAS 201-space/search_cells.py
+NAS201SearchCell_PartialChannel): with `partial_channels` k > 1 every edge's ops see the first C/k
+channels of their input node, the other channels pass through, and the edge output is
+channel_shuffle(cat(mixed, rest), k). Pruned ops (`set_op_mask`) are not run: the mixer gives them weight
+0 (the official MixedOp skips `w == 0`); `widen(k)` widens every conv op to C/k channels (darts_core.nn.widen).
 """
 
 from __future__ import annotations
@@ -16,29 +22,42 @@ import torch
 from torch import nn
 
 from darts_core import runlog
+from darts_core.errors import DartsCoreError
 from darts_core.nn.darts_ops import drop_path
 from darts_core.nn.mixing import SoftmaxMixer
 from darts_core.nn.nb201_ops import ReLUConvBN, ResNetBasicBlock, make_op
+from darts_core.nn.widen import Widened, widen_relu_conv_bn
 from darts_core.spaces import nb201
+
+
+def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:
+    """(B, C, H, W) -> channel c' * groups + g takes channel g * C/groups + c' (search_cells.channel_shuffle)."""
+    b, c, h, w = x.shape
+    return x.view(b, groups, c // groups, h, w).transpose(1, 2).reshape(b, c, h, w)
 
 
 class NB201SearchCell(nn.Module):
     """4 nodes, 6 edges `i<-j` (nb201.EDGES order); node i = sum_j sum_op w * op(node j); output node 3."""
 
-    def __init__(self, channels: int, ops: Sequence[str], track_running_stats: bool):
+    def __init__(self, channels: int, ops: Sequence[str], track_running_stats: bool, partial_channels: int = 1,
+                 conv_bias: bool | None = None):
         super().__init__()
         self.ops = tuple(ops)
+        self.channels, self.k = channels, partial_channels
         # affine=False in searching cells (DARTS-V1.py model_config "affine": False)
+        c = channels // partial_channels
         self.edges = nn.ModuleDict(
-            {e.replace("<-", "_"): nn.ModuleList(make_op(o, channels, False, track_running_stats) for o in ops) for e in nb201.EDGES}
+            {e.replace("<-", "_"): nn.ModuleList(make_op(o, c, False, track_running_stats, conv_bias) for o in ops)
+             for e in nb201.EDGES}
         )
         self.pool = nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)
         self.has_conv = bool({"nor_conv_1x1", "nor_conv_3x3"} & set(self.ops))
         self.has_pool = "avg_pool_3x3" in self.ops
 
-    def _edge(self, ops: nn.ModuleList, x, relu_x, pool_x, weights):
+    def _edge(self, ops: nn.ModuleList, x, relu_x, pool_x, weights, kept=None):
         out = None
-        for name, op, w in zip(self.ops, ops, weights):
+        for o in range(len(self.ops)) if kept is None else kept:
+            name, op, w = self.ops[o], ops[o], weights[o]
             if name == "none":
                 continue
             if name == "skip_connect":
@@ -51,20 +70,37 @@ class NB201SearchCell(nn.Module):
             out = y if out is None else out + y
         return out if out is not None else x.mul(0.0)
 
-    def forward(self, x: torch.Tensor, weights: torch.Tensor, drop_prob: float = 0.0) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, weights: torch.Tensor, drop_prob: float = 0.0, kept=None) -> torch.Tensor:
+        """`kept`: per edge, the indices of the ops not pruned (None: all)."""
         nodes, shared, k = [x], [], 0
+        part = self.channels // self.k
         for i in range(1, nb201.MAX_NODES):
-            h = nodes[-1]  # ReLU and pooling of node i-1, computed once for all edges leaving it
-            shared.append((torch.relu(h) if self.has_conv else None, self.pool(h) if self.has_pool else None))
+            h = nodes[-1] if self.k == 1 else nodes[-1][:, :part]  # what the ops see (MixedOp xtemp)
+            # ReLU and pooling of node i-1, computed once for all edges leaving it
+            shared.append((h, torch.relu(h) if self.has_conv else None, self.pool(h) if self.has_pool else None))
             total = None
             for j in range(i):
-                s = self._edge(self.edges[f"{i}_{j}"], nodes[j], *shared[j], weights[k])
+                s = self._edge(self.edges[f"{i}_{j}"], *shared[j], weights[k], None if kept is None else kept[k])
+                if self.k > 1:  # MixedOp: cat([mixed, xtemp2]) then channel_shuffle(ans, k)
+                    s = channel_shuffle(torch.cat([s, nodes[j][:, part:]], dim=1), self.k)
                 if drop_prob > 0.0 and self.training:  # ScheduledDropPath on each edge (RobustDARTS Cell)
                     s = drop_path(s, drop_prob)
                 total = s if total is None else total + s
                 k += 1
             nodes.append(total)
         return nodes[-1]
+
+    def widen(self, k: int) -> list[Widened]:
+        """Partial channels k_old -> k (k < k_old): every conv op widened to C/k channels (ReLUConvBN.wider,
+        edges and ops in construction order, as NAS201SearchCell_PartialChannel.wider)."""
+        c = self.channels // k
+        out = []
+        for ops in self.edges.values():
+            for op in ops:
+                if isinstance(op, ReLUConvBN):
+                    out += widen_relu_conv_bn(op, c, c)
+        self.k = k
+        return out
 
     def _one_op(self, name: str, op: nn.Module, x: torch.Tensor) -> torch.Tensor:
         if name == "none":
@@ -102,17 +138,24 @@ class NB201Supernet(nn.Module):
     cell_types = ("normal",)
 
     def __init__(self, num_classes: int, channels: int = 16, num_cells: int = 5, ops: Sequence[str] = nb201.OPS,
-                 track_running_stats: bool = False, in_channels: int = 3, mixer=None):
+                 track_running_stats: bool = False, in_channels: int = 3, mixer=None, partial_channels: int = 1,
+                 conv_bias: bool | None = None):
         super().__init__()
         self.ops = nb201.check_ops(ops)
         self.mixer = mixer or SoftmaxMixer()
+        if partial_channels != 1 and getattr(self.mixer, "hard", False):
+            raise DartsCoreError(f"the {self.mixer.name} mixer runs one op per edge; partial channels are for mixed edges")
+        if channels % partial_channels:
+            raise DartsCoreError(f"partial channels {partial_channels} do not divide channels ({channels})")
+        self.kept: tuple[tuple[int, ...], ...] | None = None  # per edge, the ops not pruned (set_op_mask)
         c = channels
         self.stem = nn.Sequential(nn.Conv2d(in_channels, c, 3, padding=1, bias=False), nn.BatchNorm2d(c))
         widths = [c] * num_cells + [2 * c] + [2 * c] * num_cells + [4 * c] + [4 * c] * num_cells
         reduce = [False] * num_cells + [True] + [False] * num_cells + [True] + [False] * num_cells
         cells, prev = [], c
         for width, red in zip(widths, reduce):
-            cells.append(ResNetBasicBlock(prev, width) if red else NB201SearchCell(width, self.ops, track_running_stats))
+            cells.append(ResNetBasicBlock(prev, width) if red else
+                         NB201SearchCell(width, self.ops, track_running_stats, partial_channels, conv_bias))
             prev = width
         self.cells = nn.ModuleList(cells)
         self.lastact = nn.Sequential(nn.BatchNorm2d(prev), nn.ReLU(inplace=True))
@@ -137,11 +180,28 @@ class NB201Supernet(nn.Module):
         h = self.stem(x)
         for cell in self.cells:
             if isinstance(cell, NB201SearchCell):
-                h = cell.forward_hard(h, weights, index, p) if hard else cell(h, weights, p)
+                h = cell.forward_hard(h, weights, index, p) if hard else cell(h, weights, p, self.kept)
             else:
                 h = cell(h)
         h = self.lastact(h).mean(dim=(2, 3))
         return self.classifier(h)
+
+    # --- DrNAS progressive: pruning and widening between stages ------------------------------
+    def set_op_mask(self, mask: torch.Tensor) -> None:
+        """Keep only the ops marked in `mask` (edges x ops, bool): the mixer gives the others weight 0 (and
+        renormalises), the cells no longer run them."""
+        if not hasattr(self.mixer, "mask"):
+            raise DartsCoreError(f"the {self.mixer.name} mixer cannot mask pruned ops")
+        mask = torch.as_tensor(mask, dtype=torch.bool, device=self.alpha.device)
+        if mask.shape != self.alpha.shape or not mask.any(dim=-1).all():
+            raise DartsCoreError(f"op mask of shape {tuple(mask.shape)} must be {tuple(self.alpha.shape)}, "
+                                 "with at least one op per edge")
+        self.mixer.mask = mask
+        self.kept = tuple(tuple(int(o) for o in row.nonzero().flatten()) for row in mask.cpu())
+
+    def widen(self, k: int) -> list[Widened]:
+        """Every searching cell to partial channels k (TinyNetwork.wider); the replaced parameters, in order."""
+        return [w for cell in self.cells if isinstance(cell, NB201SearchCell) for w in cell.widen(k)]
 
     def logged_weights(self) -> torch.Tensor:
         with torch.no_grad():
@@ -157,7 +217,10 @@ class NB201Supernet(nn.Module):
         return nb201.derive_arch(self.logged_weights().cpu().numpy(), self.ops)
 
 
-def build_supernet(cfg, num_classes: int, input_shape: Sequence[int], mixer=None) -> NB201Supernet:
-    """Space factory registered as `nb201` (see darts_core.spaces)."""
+def build_supernet(cfg, num_classes: int, input_shape: Sequence[int], mixer=None, partial_channels: int = 1,
+                   conv_bias: bool | None = None) -> NB201Supernet:
+    """Space factory registered as `nb201` (see darts_core.spaces); `partial_channels`, `conv_bias`: what a
+    method may ask for (its supernet_options)."""
     return NB201Supernet(num_classes, cfg.channels, cfg.num_cells, cfg.ops, cfg.track_running_stats,
-                         in_channels=int(input_shape[0]), mixer=mixer)
+                         in_channels=int(input_shape[0]), mixer=mixer, partial_channels=partial_channels,
+                         conv_bias=conv_bias)

@@ -30,7 +30,11 @@ temperature), `end_epoch(epoch, valid_loader, device)` after the epoch's validat
 are logged (RSPS picks its architecture), `genotype()` the architecture the method picked that epoch
 (genotypes.csv; SETN, ENAS: the best of the candidates scored after the epoch; else the supernet's),
 `state_dict()` / `load_state_dict(state)` its own state beyond the supernet and the two optimisers
-(checkpointed; ENAS: the controller, its optimiser and the baseline). Methods: darts.py (DARTS-V1/V2), gaea.py, drnas.py, gdas.py,
-rsps.py, setn.py, enas.py; R-DARTS regularisation for all of them in regularisation.py. A hard mixer (`mixer.hard`, GDAS,
+(checkpointed; ENAS: the controller, its optimiser and the baseline; loaded before the supernet's state, so
+it may first reshape the supernet: DrNAS progressive's later stages), `supernet_options(cfg)` (static)
+keyword arguments for the space's supernet factory (DrNAS progressive: partial channels, bias-free convs).
+A declaration may pick another class per config (MethodSpec.impl_for) and declare its own weight-lr and
+frozen-alpha epochs (MethodSpec.weight_lr / .alphas_frozen, read through darts_core.search.schedule).
+Methods: darts.py (DARTS-V1/V2), gaea.py, drnas.py, drnas_progressive.py, gdas.py, rsps.py, setn.py, enas.py; R-DARTS regularisation for all of them in regularisation.py. A hard mixer (`mixer.hard`, GDAS,
 RSPS, SETN's weight step, ENAS) needs a supernet with a one-op forward (NB201Supernet.forward_hard).
 """

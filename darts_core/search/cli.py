@@ -53,6 +53,8 @@ def _add_one(parser, flags, field, name, kw, choices) -> None:
         parser.add_argument(*flags, action=argparse.BooleanOptionalAction, **kw)
     elif name == "ops":
         parser.add_argument(*flags, nargs="+", metavar="OP", **kw)
+    elif str(field.type) == "tuple[int, ...]":  # one integer per stage (DrNAS progressive)
+        parser.add_argument(*flags, nargs="+", type=int, metavar="N", **kw)
     elif isinstance(field.default, tuple) and len(field.default) == 2:  # a_betas, enas_ctl_betas
         parser.add_argument(*flags, nargs=2, type=float, metavar=("B1", "B2"), **kw)
     elif isinstance(field.default, int) or str(field.type) == "int | None":  # w_lr_t_max

@@ -14,7 +14,8 @@ setting, not a code path:
 
 Other methods (Table 1/2) declare their own settings and presets in darts_core.methods (one file per
 method family, each preset citing its official defaults): `gaea` (+ `single_level` for GAEA-ERM,
-`exclude_zero`), `ex-gaea`, `drnas` (`drnas_reg`), `gdas` (`tau_max` -> `tau_min`), `rsps`
+`exclude_zero`), `ex-gaea`, `drnas` (`drnas_reg`), `drnas-progressive` (`drnas_progressive` and the `drnas_stage_*` /
+`drnas_partial_channels` / `drnas_keep_ops` lists), `gdas` (`tau_max` -> `tau_min`), `rsps`
 (`rsps_select_num`, `rsps_eval_batch_size`), `setn` (`setn_select_num`, `setn_eval_batch_size`), `enas` (`enas_*`, and
 `w_lr_t_max` 10: ENAS.config's periodic cosine); `darts-space` is the DARTS search space with quark0's
 settings. SearchConfig is composed from the common fields below and every registered method's own. R-DARTS
@@ -213,8 +214,9 @@ SEED_LIMIT = 2**32  # np.random.seed takes 0 <= seed < 2**32
 # settings that may change between a run and its resumption (they do not change the result)
 NOT_SCIENTIFIC = frozenset({"data_dir", "device", "workers", "download"})
 # settings SearchConfig no longer has, with the one value they could hold: a checkpoint written before
-# their removal still resumes
-RETIRED = {"drnas_progressive": False}
+# their removal still resumes (drnas_progressive, once a setting that could only be false, is one again:
+# a checkpoint written with false resumes as the plain DrNAS it is)
+RETIRED: dict[str, object] = {}
 
 
 def changed_setting(saved: dict, now: dict) -> str | None:

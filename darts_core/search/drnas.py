@@ -13,8 +13,8 @@ variant: xiangning-chen/DrNAS `201-space/train_search.py` (method `dirichlet`, k
 - Then the weight step: both gradients zeroed first (`optimizer.zero_grad(); architect.optimizer.zero_grad()`),
   clip 5 on `model.parameters()`, which include the alphas (their train-loss gradient counts in the norm).
 - Logged weight: the Dirichlet mean beta / sum(beta) (same argmax as softmax(alpha)).
-The progressive variant (train_search_progressive.py: partial channels, pruning between stages) is not
-implemented.
+The progressive variant (train_search_progressive.py: partial channels, pruning and widening between
+stages) is darts_core.search.drnas_progressive (config `drnas_progressive: true`).
 """
 
 from __future__ import annotations

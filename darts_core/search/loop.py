@@ -25,7 +25,7 @@ from darts_core.runlog import RUN_INFO, folder_lock, write_json
 from darts_core.search import regularisation
 from darts_core.search.progress import Progress
 from darts_core.search.record import RunRecord, run_info
-from darts_core.search.schedule import set_lr, weight_lr
+from darts_core.search.schedule import alphas_frozen, set_lr, weight_lr
 from darts_core.search.state import CHECKPOINT, checkpoint_state, restore
 from darts_core.spaces import get_space
 
@@ -138,8 +138,11 @@ def _run_search(cfg, out: Path, on_epoch_end) -> Path:
     seed_everything(cfg.seed, device)
     search, valid, num_classes, shape = search_loaders(cfg.dataset, cfg.data_dir, cfg.batch_size, cfg.workers,
                                                        cfg.seed, cfg.download, split=cfg.search_split)
-    method_cls = method_class(cfg.method)
-    model = get_space(cfg.space).build_supernet(cfg, num_classes, shape, mixer=method_cls.make_mixer(cfg)).to(device)
+    method_cls = method_class(cfg.method, cfg)
+    # what a method asks of the supernet beyond the config (DrNAS progressive: partial channels)
+    options = method_cls.supernet_options(cfg) if hasattr(method_cls, "supernet_options") else {}
+    model = get_space(cfg.space).build_supernet(cfg, num_classes, shape, mixer=method_cls.make_mixer(cfg),
+                                                **options).to(device)
     w_opt = torch.optim.SGD(model.weight_parameters(), lr=cfg.w_lr, momentum=cfg.w_momentum,
                             weight_decay=cfg.w_wd, nesterov=cfg.w_nesterov)
     a_opt = method_cls.make_alpha_optimizer(model.arch_parameters(), cfg)
@@ -159,9 +162,9 @@ def _run_search(cfg, out: Path, on_epoch_end) -> Path:
     saved = start if resumed is not None else None
     for epoch in range(start, cfg.epochs if record.stop is None else start):
         tic = time.time()
-        frozen = epoch < cfg.warmup_epochs
+        frozen = alphas_frozen(cfg, epoch)  # the warm-up (or the method's rule: DrNAS progressive's stages)
         regularisation.begin_epoch(cfg, model, search, epoch)  # R-DARTS drop path / cutout schedules
-        if hasattr(method, "begin_epoch"):  # per-epoch method state, e.g. GDAS's temperature
+        if hasattr(method, "begin_epoch"):  # per-epoch method state, e.g. GDAS's temperature, DrNAS's stages
             method.begin_epoch(epoch)
         try:
             train_loss, train_acc, last_valid = _train_epoch(cfg, epoch, method, search, w_opt, device, progress, frozen)

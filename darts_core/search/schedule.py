@@ -13,15 +13,29 @@ from 50 on. The alpha learning rate is constant (Adam, no scheduler, as the offi
 `loop: quark0` (quark0/darts cnn/train_search.py): `scheduler.step()` at the start of every epoch, then
 `lr = scheduler.get_lr()[0]` for the whole epoch, so 0-based epoch e runs at the cosine's step e + 1 and
 the last epoch at exactly `w_lr_min`.
+
+A method may declare its own schedule (MethodSpec.weight_lr, .alphas_frozen: DrNAS progressive's stages);
+`weight_lr` and `alphas_frozen` here answer for every method.
 """
 
 from __future__ import annotations
 
 import math
 
+from darts_core.methods import get_method
+
+
+def alphas_frozen(cfg, epoch: int) -> bool:
+    """Whether 0-based `epoch` takes no architecture steps: the warm-up, or the method's own rule."""
+    own = get_method(cfg.method).alphas_frozen(cfg, epoch)
+    return epoch < cfg.warmup_epochs if own is None else own
+
 
 def weight_lr(cfg, epoch: int, frac: float = 0.0) -> float:
     """Learning rate of the weights at 0-based `epoch`, `frac` (0 <= frac < 1) of the way through it."""
+    own = get_method(cfg.method).weight_lr(cfg, epoch, frac)
+    if own is not None:
+        return own
     warm = cfg.warmup_epochs
     if warm and cfg.w_lr_schedule == "cosine" and epoch >= cfg.epochs - warm:
         # xautodl's max_epochs is the config's `epochs` (the joint epochs), compared with the absolute

@@ -48,6 +48,10 @@ def restore(state: dict, cfg, model, w_optimizer, a_optimizer, record, path, met
     """Load a checkpoint into the live objects; returns the number of finished epochs."""
     require_keys(state, STATE_KEYS, path, "search checkpoint")
     check_same_config(state["config"], cfg, path)
+    if hasattr(method, "load_state_dict"):  # first: it may reshape the supernet (DrNAS progressive's stages)
+        if "method" not in state:
+            raise DartsCoreError(f"{path} holds no state of method {cfg.method} (written by an older version)")
+        method.load_state_dict(state["method"])
     model.load_state_dict(state["model"])
     for a, g in zip(model.arch_parameters(), state["alpha_grads"]):
         a.grad = None if g is None else g.to(a.device)
@@ -55,8 +59,4 @@ def restore(state: dict, cfg, model, w_optimizer, a_optimizer, record, path, met
     a_optimizer.load_state_dict(state["a_optimizer"])
     set_rng_state(state["rng"])
     record.load_state_dict(state["record"])
-    if hasattr(method, "load_state_dict"):
-        if "method" not in state:
-            raise DartsCoreError(f"{path} holds no state of method {cfg.method} (written by an older version)")
-        method.load_state_dict(state["method"])
     return int(state["epoch"])

@@ -37,6 +37,8 @@ class Space:
     evaluation: str  # "benchmark" (NAS-Bench-201 look-up) or "retrain" (trained from scratch)
     benchmark_datasets: tuple[str, ...] = ()  # datasets the look-up covers (evaluation "benchmark")
     hard_forward: bool = False  # the supernet has a one-op-per-edge forward (GDAS, RSPS)
+    # the supernet takes `partial_channels`/`conv_bias` and can prune ops and widen its edges (DrNAS progressive)
+    partial_channels: bool = False
     edges_share_ops: bool = False  # every edge of a cell searches the same ops (an alpha log must agree)
     # "module:function" of the stand-alone network an arch is trained from scratch as where no benchmark
     # covers the data (benchmark.scratch), called (arch, num_classes, channels, num_cells, in_channels=)
@@ -48,8 +50,9 @@ class Space:
         self.parse_arch(text)
         return str(text).strip()
 
-    def build_supernet(self, cfg, num_classes: int, input_shape: Sequence[int], mixer=None):
-        return resolve(self.supernet)(cfg, num_classes, input_shape, mixer=mixer)
+    def build_supernet(self, cfg, num_classes: int, input_shape: Sequence[int], mixer=None, **options):
+        """`options`: what a method asks of the supernet beyond the config (its `supernet_options(cfg)`)."""
+        return resolve(self.supernet)(cfg, num_classes, input_shape, mixer=mixer, **options)
 
     def order(self, ops: Iterable[str]) -> tuple[str, ...]:
         """Distinct ops in the family's official order (ops it does not know last)."""

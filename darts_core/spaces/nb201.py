@@ -103,6 +103,7 @@ class Nb201Space(Space):
     evaluation: str = "benchmark"
     benchmark_datasets: tuple[str, ...] = ("cifar10", "cifar100", "ImageNet16-120")
     hard_forward: bool = True  # NB201Supernet.forward_hard
+    partial_channels: bool = True  # NB201Supernet(partial_channels=k), set_op_mask, widen
     edges_share_ops: bool = True
     network: str = "darts_core.nn.nb201_net:NB201Network"  # TinyNetwork, the benchmark's own
     arch_index: str = "darts_core.benchmark.nb201_index:arch_index"

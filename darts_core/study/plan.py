@@ -19,11 +19,11 @@ def epoch_learning_rates(cfg) -> tuple[list[float], list[float]]:
     search loop's metrics.csv `weight_lr`, `alpha_lr`): warm-up epochs and methods without architecture
     parameters have alpha lr 0."""
     from darts_core.methods import get_method
-    from darts_core.search.schedule import weight_lr
+    from darts_core.search.schedule import alphas_frozen, weight_lr
 
     arch = get_method(cfg.method).arch_parameters
     w_lr = [weight_lr(cfg, e, 0.0) for e in range(cfg.epochs)]
-    a_lr = [cfg.a_lr if arch and e >= cfg.warmup_epochs else 0.0 for e in range(cfg.epochs)]
+    a_lr = [cfg.a_lr if arch and not alphas_frozen(cfg, e) else 0.0 for e in range(cfg.epochs)]
     return w_lr, a_lr
 
 
