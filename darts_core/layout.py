@@ -42,6 +42,14 @@ MANIFEST = "results/{experiment}/runs.csv"
 
 # ---- the benchmark and the tabular baselines -----------------------------------------------------
 BENCHMARK_TABLE = "results/benchmark/nb201.parquet"
+NB101_TABLE = "results/benchmark/nb101.parquet"  # darts_core.benchmark.nb101.table
+BENCHMARK_TABLES = {"nb201": BENCHMARK_TABLE, "nb101": NB101_TABLE}  # by `Space.benchmark`
+
+
+def benchmark_table(space) -> str:
+    """The look-up table of a Space object (one with evaluation "benchmark")."""
+    return BENCHMARK_TABLES[space.benchmark]
+
 TABULAR_RUNS = "results/tabular/{method}/runs.csv"  # every run of one baseline (tabular.run.RUNS_COLUMNS)
 # the official 12-epoch search signal of the tabular baselines, built once from the .pth
 TABULAR_PROXY = "results/benchmark/nb201_proxy12.parquet"

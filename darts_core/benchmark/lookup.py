@@ -6,6 +6,9 @@ metric or the architecture).
 - `lookup_archs(archs, table)`: one row per given arch, in the given order.
 - `lookup_run(run_dir, table)`: one row per row of the run's `genotypes.csv`: `epoch, arch, index, <metrics>`
   (the accuracy curve of the derived architecture, epoch 0 = initial alphas).
+- `load_benchmark(path)`: either table, told apart by its file (a NAS-Bench-101 table carries its own
+  metadata); every function here takes either. On a NAS-Bench-101 table (the NAS-Bench-1Shot1 spaces)
+  `index` is the module hash and only the CIFAR-10 columns are filled (darts_core.benchmark.nb101_lookup).
 - `lookup_stops(stops, table)`: the stops table (`criterion, epoch, arch, ...`, CSV path or DataFrame) with
   `index` and the metric columns appended (existing columns of those names are replaced).
 """
@@ -19,7 +22,7 @@ from pathlib import Path
 import pandas as pd
 
 from darts_core.benchmark.nb201_index import arch_index
-from darts_core.benchmark.table import COLUMNS, METRIC_COLUMNS
+from darts_core.benchmark.table import COLUMNS, METRIC_COLUMNS, load_table
 from darts_core.errors import DartsCoreError
 from darts_core.runlog import GENOTYPES
 
@@ -44,11 +47,34 @@ def wide_table(table: pd.DataFrame) -> pd.DataFrame:
     return wide
 
 
+def load_benchmark(path: str | os.PathLike) -> pd.DataFrame:
+    """The NAS-Bench-201 or the NAS-Bench-101 table at `path` (DartsCoreError names a bad file)."""
+    from darts_core.benchmark.nb101 import table as nb101_table
+
+    try:
+        nb101_table.read_summary(path)
+    except Exception:  # not a NAS-Bench-101 table (or no file): the NB201 reader says what is wrong
+        return load_table(path)
+    return nb101_table.load_table(path)
+
+
+def is_nb101(table: pd.DataFrame) -> bool:
+    return "module_hash" in table.columns
+
+
 def lookup_archs(archs: Sequence[str], table: pd.DataFrame) -> pd.DataFrame:
     """Wide rows `arch, index, <metrics>` for the given arch strings (DartsCoreError on a malformed one)."""
     if isinstance(archs, str):
         archs = [archs]
     archs = [str(a).strip() for a in archs]
+    if is_nb101(table):
+        from darts_core.benchmark import nb101_lookup
+
+        found = nb101_lookup.lookup_archs(archs, table)
+        out = pd.DataFrame({"arch": archs, "index": found["module_hash"].to_numpy()})
+        for col in METRIC_COLUMNS:
+            out[col] = found[col].to_numpy() if col in found else float("nan")
+        return out
     indexes = [arch_index(a) for a in archs]
     metrics = wide_table(table).reindex(indexes)
     out = pd.DataFrame({"arch": archs, "index": indexes})

@@ -36,6 +36,7 @@ class Space:
     supernet: str  # "module:function" with the protocol factory(cfg, num_classes, input_shape, mixer=None)
     evaluation: str  # "benchmark" (NAS-Bench-201 look-up) or "retrain" (trained from scratch)
     benchmark_datasets: tuple[str, ...] = ()  # datasets the look-up covers (evaluation "benchmark")
+    benchmark: str = ""  # the look-up table's name in darts_core.layout.BENCHMARK_TABLES ("nb201", "nb101")
     hard_forward: bool = False  # the supernet has a one-op-per-edge forward (GDAS, RSPS)
     # the supernet takes `partial_channels`/`conv_bias` and can prune ops and widen its edges (DrNAS progressive)
     partial_channels: bool = False

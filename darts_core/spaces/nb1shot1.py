@@ -100,6 +100,7 @@ class Nb1Shot1Space(Space):
     # NAS-Bench-101 look-up of `nb101_spec` (CIFAR-10 only); elsewhere (the digits demo) trained from scratch
     evaluation: str = "benchmark"
     benchmark_datasets: tuple[str, ...] = ("cifar10",)
+    benchmark: str = "nb101"
     network: str = "darts_core.nn.nb101_net:build_network"  # NB101's network of the arch's spec
     number: int = 1
 

@@ -102,6 +102,7 @@ class Nb201Space(Space):
     supernet: str = "darts_core.nn.nb201_supernet:build_supernet"
     evaluation: str = "benchmark"
     benchmark_datasets: tuple[str, ...] = ("cifar10", "cifar100", "ImageNet16-120")
+    benchmark: str = "nb201"
     hard_forward: bool = True  # NB201Supernet.forward_hard
     partial_channels: bool = True  # NB201Supernet(partial_channels=k), set_op_mask, widen
     edges_share_ops: bool = True

@@ -49,7 +49,8 @@ class Study:
         from darts_core import layout
         from darts_core.spaces import get_space
 
-        return [layout.BENCHMARK_TABLE] if dataset in get_space(space).benchmark_datasets else []
+        space = get_space(space)
+        return [layout.benchmark_table(space)] if dataset in space.benchmark_datasets else []
 
     # retraining
     def retrain_spec(self, names) -> dict:

@@ -31,10 +31,15 @@ def benchmark_datasets(config: dict, experiment: str) -> tuple[str, ...]:
     return tuple(get_space(config["experiments"][experiment]["space"]).benchmark_datasets)
 
 
-def has_benchmark(config: dict) -> bool:
-    """Whether some experiment looks architectures up in the benchmark table."""
+def has_benchmark(config: dict, name: str = "nb201") -> bool:
+    """Whether some experiment looks architectures up in the benchmark table `name` (Fig. 6(a) reads NB201's)."""
     return any(set(e["datasets"]) & set(get_space(e["space"]).benchmark_datasets)
-               for e in config["experiments"].values())
+               for e in config["experiments"].values() if get_space(e["space"]).benchmark == name)
+
+
+def experiment_benchmark(config: dict, experiment: str) -> str:
+    """The look-up table of an experiment's space."""
+    return layout.benchmark_table(get_space(config["experiments"][experiment]["space"]))
 
 
 # ---- figures --------------------------------------------------------------------------------------
@@ -146,7 +151,7 @@ def table_inputs(config: dict, table: str) -> list[str]:
     files = [p for seeds in table_runs(config, table).values() for p in seeds.values()]
     files += list(table_tabular(config, table).values())
     if uses_benchmark(config, table):
-        files.append(layout.BENCHMARK_TABLE)
+        files.append(experiment_benchmark(config, config["tables"][table]["experiment"]))
     return files
 
 
@@ -166,7 +171,7 @@ def table_params(config: dict, table: str) -> dict:
                       retrain_seeds=", ".join(map(str, entry.get("seeds", []))))
     else:
         inputs.update(runs=table_runs(config, table), tabular=table_tabular(config, table),
-                      benchmark=layout.BENCHMARK_TABLE if uses_benchmark(config, table) else None,
+                      benchmark=experiment_benchmark(config, spec["experiment"]) if uses_benchmark(config, table) else None,
                       bohb_note="" if HAVE_BOHB else BOHB_NOTE)
     return {"kind": kind.name, "inputs": inputs, "caption": kind.caption.format(**fields)}
 

@@ -18,10 +18,27 @@ rule benchmark_table:
         "../scripts/benchmark_table.py"
 
 
+rule nb101_table:
+    output:
+        layout.NB101_TABLE,
+    log:
+        "results/logs/nb101_table.log",
+    conda:
+        "../../envs/benchmark.yaml"
+    resources:
+        mem_mb=4000,
+        runtime=60,
+    params:
+        tfrecord=config["paths"]["nb101_tfrecord"],
+        download=config["paths"]["download"],
+    script:
+        "../scripts/nb101_table.py"
+
+
 rule lookup:
     input:
         genotypes=run_file(layout.GENOTYPES),
-        table=layout.BENCHMARK_TABLE,
+        table=lambda w: STUDY.benchmark_table_for(w.space, w.dataset),
     output:
         run_file(layout.LOOKUP),
     log:

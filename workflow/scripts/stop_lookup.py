@@ -10,9 +10,9 @@ from darts_core.runlog import write_table
 sys.stderr = open(snakemake.log[0], "w")
 run_dir = Path(snakemake.input.stops).parent
 if snakemake.input.table:
-    from darts_core.benchmark.table import load_table
+    from darts_core.benchmark.lookup import load_benchmark
 
-    df = stop_accuracies(run_dir, snakemake.input.stops, load_table(snakemake.input.table))
+    df = stop_accuracies(run_dir, snakemake.input.stops, load_benchmark(snakemake.input.table))
 else:
     scratch = dict(
         data_dir=snakemake.params.data_dir,
