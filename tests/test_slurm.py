@@ -83,8 +83,9 @@ GPU_RULES = {"search", "retrain", "retrain_imagenet"}
 
 
 def test_cluster_profile_sends_only_gpu_rules_to_the_gpu_partition(slurm_plugin, tmp_path):
-    """profiles/slurm plans the paper: the GPU rules (one GPU, day-long limits) on the GPU partition, every
-    other job on the cluster's default one; retries resume jobs killed at their time limit."""
+    """profiles/slurm plans the paper: the GPU rules (one GPU, day-long limits; Table 5's retraining 8) on the
+    GPU partition, every other job on the cluster's default one; retries resume jobs killed at their time
+    limit."""
     import yaml
     from workflow_plan import planned_jobs, snakemake
 
@@ -98,7 +99,10 @@ def test_cluster_profile_sends_only_gpu_rules_to_the_gpu_partition(slurm_plugin,
     jobs = [j for j in planned_jobs(proc.stdout) if j["rule"] != "all"]
     on_gpu = {j["rule"] for j in jobs if j["resources"].get("slurm_partition") == "gpu"}
     assert on_gpu == GPU_RULES
-    assert all(j["resources"].get("gpu") == "1" for j in jobs if j["rule"] in GPU_RULES)
+    assert all(j["resources"].get("gpu") == "1" for j in jobs if j["rule"] in GPU_RULES - {"retrain_imagenet"})
+    # Table 5: one job of 8 GPUs (--gpus=8), within a 2-day partition's limit
+    imagenet = [j for j in jobs if j["rule"] == "retrain_imagenet"]
+    assert imagenet and all(j["resources"]["gpu"] == "8" and int(j["resources"]["runtime"]) <= 2880 for j in imagenet)
     assert {j["rule"] for j in jobs} - GPU_RULES >= {"benchmark_table", "tabular", "stop_lookup", "table"}
 
 
