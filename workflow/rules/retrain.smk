@@ -68,10 +68,10 @@ rule retrain:
         f"results/benchmarks/retrain/{layout.RETRAIN_KEY}.tsv"
     wildcard_constraints:
         rdataset=CIFAR_STYLE_DATASETS,
+    retries: STUDY.retrain_retries(CIFAR_STYLE_DATASETS.split("|"))
     conda:
         "../../envs/search.yaml"
     threads: lambda w: STUDY.retrain_spec(w)["settings"]["threads"]
-    retries: STUDY.retrain_retries(CIFAR_STYLE_DATASETS.split("|"))
     resources:
         gpu=lambda w: STUDY.retrain_spec(w)["settings"]["gpus"],
         mem_mb=lambda w: STUDY.retrain_spec(w)["settings"]["mem_mb"],
