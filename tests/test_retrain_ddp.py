@@ -10,9 +10,11 @@ resumes to the same end bit for bit.
 
 Tolerance (2 processes vs 1): rtol 1e-5 on losses, 1e-4 on weights. The arithmetic is the same up to the
 order of float32 sums: the gradient all-reduce adds the two processes' gradients where one process adds
-its two groups' into .grad, the processes run with fewer threads (convolution reductions split
-differently), and the test loss is summed per process. Differences of a few ulps per step, grown over
-42 SGD steps, stay near 1e-6; a wrong shard, group or weight gives differences of 1e-2 and more.
+its two groups' into .grad (each scaled by a power of two more in DDP, which rounds the same), and the
+test loss is summed per process. With one thread per process (torch 2.13, CPU) the weights come out
+identical; other thread counts split convolution reductions differently, a few ulps per step that 42 SGD
+steps grow to ~1e-6, hence the tolerance. A wrong shard, group or weighting gives 1e-2 and more (the
+one-process run with one BN group differs by ~0.09 in the loss).
 """
 
 from __future__ import annotations
@@ -253,7 +255,8 @@ def test_a_stopped_then_killed_two_process_run_resumes_to_the_same_end(runs, tmp
     assert proc.returncode == -signal.SIGKILL
     assert len(killed) >= 3, killed  # torchrun and its 2 workers (an orphan going on would end epoch 3 below)
     assert load_checkpoint(out / "checkpoint.pt")["epoch"] == 2 and not (out / "results.json").exists()
-    assert "resuming" in (tmp_path / "killed.log").read_text()
+    text = (tmp_path / "killed.log").read_text()
+    assert text.count("resuming") == 1 and text.count("epoch 2/3") == 1  # rank 0 alone logs
     # 3. resumed to the end: the same as the uninterrupted run, bit for bit
     res = run_distributed(spec(out), 2)
     assert res["resumed_after_epoch"] == 2
