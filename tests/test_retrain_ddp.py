@@ -265,3 +265,15 @@ def test_a_stopped_then_killed_two_process_run_resumes_to_the_same_end(runs, tmp
     wa, wb = weights(runs["root"] / "two"), weights(out)
     assert all(torch.equal(wa[k], wb[k]) for k in wa)
     assert res["test_error"] == runs["two"]["test_error"]
+
+
+def test_a_checkpoint_resumes_only_with_the_same_bn_groups(tmp_path):
+    """One BN group and two are different computations: a run of one is not continued as the other."""
+    cfg = get_protocol("demo", epochs=1, init_channels=4, layers=3, batch_size=256)
+    retrain(V2, "digits", cfg, tmp_path, seed=0)
+    two = get_protocol("demo", epochs=1, init_channels=4, layers=3, batch_size=256, bn_groups=2)
+    with pytest.raises(DartsCoreError, match="different run .*config"):
+        retrain(V2, "digits", two, tmp_path, seed=0)
+    # bn_groups 1 is what 0 resolves to in one process: the same run
+    same = get_protocol("demo", epochs=1, init_channels=4, layers=3, batch_size=256, bn_groups=1)
+    assert retrain(V2, "digits", same, tmp_path, seed=0)["resumed_after_epoch"] == 1

@@ -28,8 +28,8 @@ from torch import nn
 from darts_core.checkpoint import load_checkpoint, require_keys, rng_state, save_checkpoint, set_rng_state
 from darts_core.errors import DartsCoreError
 from darts_core.layout import CHECKPOINT, RETRAIN_METRICS as METRICS, RETRAIN_RESULTS as RESULTS
-from darts_core.runlog import finite_or_error, write_json, write_table
 from darts_core.nn.darts_ops import batch_window
+from darts_core.runlog import finite_or_error, write_json, write_table
 from darts_core.train.augment import cutout
 from darts_core.train.distributed import SINGLE, Dist, Shard, bounds
 from darts_core.train.protocols import TrainConfig
@@ -186,8 +186,8 @@ def fit(model: nn.Module, train_loader, test_loader, cfg: TrainConfig, out_dir, 
         dist: Dist = SINGLE, time_limit_s: float | None = None) -> dict:
     """Train to `cfg.epochs` (resuming from `out_dir/checkpoint.pt` if present); write and return results.
 
-    `identity`: JSON-able facts that must match to resume (e.g. genotype, dataset, seed); the config and
-    the number of BatchNorm groups are always part of it. `info`: extra entries for results.json.
+    `identity`: JSON-able facts that must match to resume (e.g. genotype, dataset, seed); the config (its
+    BatchNorm groups as resolved for the job) is always part of it. `info`: extra entries for results.json.
     `on_epoch_end(epoch, row)` runs after the epoch's checkpoint is written (raising there simulates a
     preemption). `log(line)`: progress, one line per epoch and one on resuming (the workflow's job log).
     `dist`: this process's place in a multi-process job (darts_core.train.distributed; rank 0 writes).
@@ -198,7 +198,8 @@ def fit(model: nn.Module, train_loader, test_loader, cfg: TrainConfig, out_dir, 
     groups = bn_groups_per_process(cfg, dist)
     if dist.main:
         out.mkdir(parents=True, exist_ok=True)
-    identity = {"config": cfg.to_dict(), "bn_groups": dist.world * groups, **(identity or {})}
+    # bn_groups as the count it resolves to: an 8-GPU run resumes on 4 GPUs with bn_groups 8, not with 0
+    identity = {"config": {**cfg.to_dict(), "bn_groups": dist.world * groups}, **(identity or {})}
     device = torch.device(device)
     model.to(device)
     optimizer = torch.optim.SGD(model.parameters(), cfg.lr, momentum=cfg.momentum, weight_decay=cfg.weight_decay,
