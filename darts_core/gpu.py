@@ -25,6 +25,9 @@ Rules:
   breadth-first: slot 0 of every device before slot 1 of any, so jobs spread before they share.
   `per_device` > 1 lets that many small searches share one GPU (the caller then raises Snakemake's
   `--resources gpu=` to devices x per_device).
+- `count` > 1 (a multi-GPU job: darts_core.train.launch) claims that many distinct devices (slot 0 of
+  each, all or none: a partial claim is released before waiting again); CUDA_VISIBLE_DEVICES lists them.
+  A preset CUDA_VISIBLE_DEVICES must list at least `count` devices.
 - The lock is released on exit. A process that dies (even SIGKILL) releases it too: the kernel drops an
   flock when the last descriptor of the open file closes. Children forked while the claim is held
   (e.g. DataLoader workers) share the descriptor and so keep the device claimed until they exit too.
@@ -73,6 +76,7 @@ class GpuClaim:
     device: int | None = None
     slot: int | None = None
     lock_path: Path | None = None
+    devices: tuple[int, ...] = ()  # every claimed device (count > 1); () otherwise
 
     @property
     def cuda(self) -> bool:
@@ -209,23 +213,89 @@ def claim_gpu(
     lock_dir: str | os.PathLike | None = None,
     timeout: float | None = None,
     poll_seconds: float = 0.5,
+    count: int = 1,
 ) -> Iterator[GpuClaim]:
-    """Claim one GPU (or one of `per_device` slots on it) for the duration of the block.
+    """Claim one GPU (or one of `per_device` slots on it), or `count` whole GPUs, for the block.
 
-    Sets CUDA_VISIBLE_DEVICES to the claimed index inside the block and restores the previous environment
-    on exit. `timeout` (seconds, None = wait for ever) bounds the wait when every slot is taken; on
-    expiry GpuClaimTimeout is raised. Call it before anything initialises CUDA.
+    Sets CUDA_VISIBLE_DEVICES to the claimed index (indices) inside the block and restores the previous
+    environment on exit. `timeout` (seconds, None = wait for ever) bounds the wait when every slot is
+    taken; on expiry GpuClaimTimeout is raised. Call it before anything initialises CUDA.
     """
     if per_device < 1:
         raise ValueError(f"per_device must be >= 1, got {per_device}")
-
-    preset = os.environ.get("CUDA_VISIBLE_DEVICES")
-    if preset is not None:
-        where = "Slurm" if os.environ.get("SLURM_JOB_ID") else "the environment"
-        log.info("GPU: CUDA_VISIBLE_DEVICES=%r already set by %s; claiming nothing", preset, where)
-        yield GpuClaim(source="preset", visible_devices=preset)
+    if count < 1 or (count > 1 and per_device != 1):
+        raise ValueError(f"count must be >= 1 (and per_device 1 when count > 1), got count {count}, per_device {per_device}")
+    if count > 1:
+        with _claim_many(n_devices, count, lock_dir, timeout, poll_seconds) as claim:
+            yield claim
         return
+    with _claim_one(n_devices, per_device, lock_dir, timeout, poll_seconds) as claim:
+        yield claim
 
+
+def _preset_claim(count: int) -> GpuClaim | None:
+    preset = os.environ.get("CUDA_VISIBLE_DEVICES")
+    if preset is None:
+        return None
+    where = "Slurm" if os.environ.get("SLURM_JOB_ID") else "the environment"
+    listed = [d for d in preset.split(",") if d.strip() not in ("", "-1", "none", "NoDevFiles")]
+    if count > 1 and len(listed) < count:
+        raise DartsCoreError(f"this job needs {count} GPUs, but CUDA_VISIBLE_DEVICES={preset!r} (set by {where}) "
+                             f"lists {len(listed)}; ask the scheduler for {count} (Slurm --gpus={count})")
+    log.info("GPU: CUDA_VISIBLE_DEVICES=%r already set by %s; claiming nothing", preset, where)
+    return GpuClaim(source="preset", visible_devices=preset)
+
+
+@contextlib.contextmanager
+def _claim_many(n_devices, count, lock_dir, timeout, poll_seconds) -> Iterator[GpuClaim]:
+    preset = _preset_claim(count)
+    if preset is not None:
+        yield preset
+        return
+    n = count_devices() if n_devices is None else int(n_devices)
+    if n < count:
+        raise DartsCoreError(f"this job needs {count} GPUs, but this machine has {n}")
+    root = _check_lock_dir(_lock_dir(lock_dir))
+    deadline = None if timeout is None else time.monotonic() + timeout
+    while True:
+        held = []
+        for device in range(n):
+            fd = _try_lock(root / f"gpu{device}.slot0.lock")
+            if fd is not None:
+                held.append((device, fd))
+                if len(held) == count:
+                    break
+        if len(held) == count:
+            break
+        for _, fd in held:  # all or none: two jobs must not each hold half of what both need
+            os.close(fd)
+        if deadline is not None and time.monotonic() >= deadline:
+            raise GpuClaimTimeout(f"no {count} free GPUs among {n} in {root} after {timeout} s")
+        time.sleep(poll_seconds)
+    devices = tuple(d for d, _ in held)
+    visible = ",".join(map(str, devices))
+    os.environ["CUDA_VISIBLE_DEVICES"] = visible
+    log.info("GPU: claimed devices %s of %d; CUDA_VISIBLE_DEVICES=%s", visible, n, visible)
+    try:
+        yield GpuClaim(source="lock", visible_devices=visible, device=devices[0], slot=0,
+                       lock_path=root / f"gpu{devices[0]}.slot0.lock", devices=devices)
+    finally:
+        if os.environ.get("CUDA_VISIBLE_DEVICES") == visible:
+            del os.environ["CUDA_VISIBLE_DEVICES"]
+        for _, fd in held:
+            if os.fstat(fd).st_uid == os.geteuid():
+                with contextlib.suppress(OSError):
+                    os.ftruncate(fd, 0)
+            os.close(fd)
+        log.info("GPU: released devices %s", visible)
+
+
+@contextlib.contextmanager
+def _claim_one(n_devices, per_device, lock_dir, timeout, poll_seconds) -> Iterator[GpuClaim]:
+    preset = _preset_claim(1)
+    if preset is not None:
+        yield preset
+        return
     n = count_devices() if n_devices is None else int(n_devices)
     if n <= 0:
         log.info("GPU: no CUDA device found; running on CPU (no GPU claimed)")

@@ -210,3 +210,44 @@ def test_a_new_lock_file_is_not_made_world_writable(tmp_path):
     with claim_gpu(n_devices=1, lock_dir=tmp_path / "locks", timeout=5) as c:
         assert c.lock_path.stat().st_mode & 0o002 == 0
         assert "pid=" in c.lock_path.read_text()
+
+
+def _hold_many(lock_dir, barrier, queue):
+    with claim_gpu(n_devices=4, count=2, lock_dir=lock_dir, timeout=30) as c:
+        queue.put((c.source, c.devices, os.environ.get("CUDA_VISIBLE_DEVICES")))
+        barrier.wait(timeout=60)
+
+
+def test_a_multi_gpu_job_claims_distinct_whole_devices(tmp_path):
+    """Two 2-GPU jobs on a 4-GPU machine get disjoint pairs; a third waits (all or none) and times out."""
+    barrier, queue = CTX.Barrier(2), CTX.Queue()
+    procs = [CTX.Process(target=_hold_many, args=(str(tmp_path), barrier, queue)) for _ in range(2)]
+    for p in procs:
+        p.start()
+    got = [queue.get(timeout=60) for _ in range(2)]
+    for p in procs:
+        p.join(timeout=30)
+        assert p.exitcode == 0
+    assert all(src == "lock" and visible == ",".join(map(str, devs)) for src, devs, visible in got)
+    assert sorted(d for _, devs, _ in got for d in devs) == [0, 1, 2, 3]
+    with claim_gpu(n_devices=4, lock_dir=tmp_path, count=3) as c:
+        assert c.devices == (0, 1, 2) and os.environ.pop("CUDA_VISIBLE_DEVICES") == "0,1,2"  # as another job sees it
+        with pytest.raises(GpuClaimTimeout, match="no 2 free GPUs among 4"):
+            with claim_gpu(n_devices=4, lock_dir=tmp_path, count=2, timeout=0.2, poll_seconds=0.05):
+                pass
+        with claim_gpu(n_devices=4, lock_dir=tmp_path, timeout=1) as one:  # the released partial claim is free
+            assert one.device == 3
+        os.environ["CUDA_VISIBLE_DEVICES"] = "0,1,2"
+    assert "CUDA_VISIBLE_DEVICES" not in os.environ
+
+
+def test_a_multi_gpu_job_needs_as_many_preset_devices(monkeypatch):
+    from darts_core.errors import DartsCoreError
+
+    monkeypatch.setenv("CUDA_VISIBLE_DEVICES", "0,1")
+    monkeypatch.setenv("SLURM_JOB_ID", "7")
+    with claim_gpu(count=2) as c:
+        assert c.source == "preset" and c.visible_devices == "0,1"
+    with pytest.raises(DartsCoreError, match=r"needs 8 GPUs, but CUDA_VISIBLE_DEVICES='0,1' \(set by Slurm\) lists 2"):
+        with claim_gpu(count=8):
+            pass

@@ -38,10 +38,22 @@ def test_readme_job_counts_are_the_dry_run(paper_plan):
 
 
 def test_readme_retrain_time_limits_are_the_plans(paper_plan):
-    """README, Tables 4 and 5: 45 h for a CIFAR-10 cell, 11.7 days for an ImageNet cell (the Slurm limits)."""
+    """README, Tables 4 and 5: 45 h for a CIFAR-10 cell, 2354 min for an ImageNet cell on 8 GPUs (the Slurm
+    limits), 11.7 days for one on a single GPU (the estimate the time limit splits into jobs)."""
+    import copy
+
+    import yaml
+
+    from darts_core.study import retrain
+
     text = " ".join((REPO / "README.md").read_text().split())
-    hours, days = re.search(r"(\d+) h for a Table-4 CIFAR-10 cell .*? ([\d.]+) days for a Table-5 ImageNet", text).groups()
+    hours, minutes, days = re.search(r"(\d+) h for a Table-4 CIFAR-10 cell .*? (\d+) min \(\d+ h\) for a Table-5 "
+                                     r"ImageNet cell on the config's 8 GPUs \(([\d.]+) days on one\)", text).groups()
     runtimes = {j["rule"]: int(j["resources"]["runtime"]) for j in paper_plan
                 if j["rule"] in ("retrain", "retrain_imagenet")}
     assert round(runtimes["retrain"] / 60) == int(hours)
-    assert round(runtimes["retrain_imagenet"] / 1440, 1) == float(days)
+    assert runtimes["retrain_imagenet"] == int(minutes)
+    one_gpu = copy.deepcopy(yaml.safe_load((REPO / "config.yaml").read_text()))
+    one_gpu["retrain"]["table5_imagenet"]["gpus"] = 1
+    spec = next(s for s in retrain.retrain_specs(one_gpu) if s["entry"] == "table5_imagenet")
+    assert round(retrain.retrain_estimate_minutes(one_gpu, spec["names"]) / 1440, 1) == float(days)

@@ -83,8 +83,9 @@ GPU_RULES = {"search", "retrain", "retrain_imagenet"}
 
 
 def test_cluster_profile_sends_only_gpu_rules_to_the_gpu_partition(slurm_plugin, tmp_path):
-    """profiles/slurm plans the paper: the GPU rules (one GPU, day-long limits) on the GPU partition, every
-    other job on the cluster's default one; retries resume jobs killed at their time limit."""
+    """profiles/slurm plans the paper: the GPU rules (one GPU, day-long limits; Table 5's retraining 8) on the
+    GPU partition, every other job on the cluster's default one; retries resume jobs killed at their time
+    limit."""
     import yaml
     from workflow_plan import planned_jobs, snakemake
 
@@ -98,7 +99,10 @@ def test_cluster_profile_sends_only_gpu_rules_to_the_gpu_partition(slurm_plugin,
     jobs = [j for j in planned_jobs(proc.stdout) if j["rule"] != "all"]
     on_gpu = {j["rule"] for j in jobs if j["resources"].get("slurm_partition") == "gpu"}
     assert on_gpu == GPU_RULES
-    assert all(j["resources"].get("gpu") == "1" for j in jobs if j["rule"] in GPU_RULES)
+    assert all(j["resources"].get("gpu") == "1" for j in jobs if j["rule"] in GPU_RULES - {"retrain_imagenet"})
+    # Table 5: one job of 8 GPUs (--gpus=8), within a 2-day partition's limit
+    imagenet = [j for j in jobs if j["rule"] == "retrain_imagenet"]
+    assert imagenet and all(j["resources"]["gpu"] == "8" and int(j["resources"]["runtime"]) <= 2880 for j in imagenet)
     assert {j["rule"] for j in jobs} - GPU_RULES >= {"benchmark_table", "tabular", "stop_lookup", "table"}
 
 
@@ -293,3 +297,33 @@ def test_demo_smallest_target_through_slurm_profile(slurm_plugin, cluster, tmp_p
         assert all("--gpus=1" in x for x in lines)
     assert (wd / target).is_file()
 
+
+
+@pytest.mark.slow
+def test_two_gpu_retrain_is_one_slurm_job_running_torchrun(slurm_plugin, cluster, tmp_path, capsys):
+    """A retrain entry with gpus: 2 is one sbatch --gpus=2 job whose script starts torchrun with 2 processes
+    (gloo on the CPU here: compute.device cpu; the fake GPUs are only device nodes)."""
+    import yaml
+    from test_workflow_retrain import BASE, RUN, TINY
+    from workflow_plan import fake_darts_search
+
+    if not cluster.gres:
+        pytest.skip(f"the test cluster has no GPUs: {cluster.gres_reason}")
+    wd = tmp_path / "retrain"
+    wd.mkdir()
+    config = {**TINY, "retrain": {"digits": {**TINY["retrain"]["digits"], "gpus": 2, "threads": 2}}}
+    config["tables"] = {}
+    (wd / "tiny.yaml").write_text(yaml.safe_dump(config))
+    fake_darts_search(wd / RUN)
+    target = f"{BASE}/search0/digits-demo/seed0/results.json"
+    rc, secs, text = run_snakemake(cluster, wd, [target, "-s", str(REPO / "Snakefile"), "--configfile",
+                                                 str(wd / "tiny.yaml"), "--replace-workflow-config", "--profile",
+                                                 str(PROFILE)], tmp_path / "retrain-snakemake.log", timeout=300)
+    lines = sbatch_lines(text)
+    say(capsys, f"[slurm] 2-GPU retrain: snakemake exit {rc} in {secs:.1f} s; sbatch lines:",
+        *(f"  {line[:200]}" for line in lines))
+    assert rc == 0, f"\n{text[-6000:]}\n{show_slurm_logs(wd)}"
+    (line,) = [x for x in lines if "rule_retrain" in x]
+    assert "--gpus=2" in line and "--cpus-per-task=2" in line
+    res = yaml.safe_load((wd / target).read_text())
+    assert res["processes"] == 2 and res["bn_groups"] == 2

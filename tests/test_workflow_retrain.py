@@ -5,6 +5,7 @@ on digits goes stops.csv -> genotype.json -> results.json -> summary CSV through
 from __future__ import annotations
 
 import copy
+import math
 import re
 from pathlib import Path
 
@@ -117,12 +118,59 @@ def test_paper_retrain_jobs_per_criterion_take_a_gpu_for_over_a_day(paper_plan, 
 
 @pytest.mark.workflow
 def test_paper_imagenet_transfer_is_planned_without_the_folder(paper_plan, paper):
+    """Table 5's jobs: the entry's 8 GPUs in one job (DrNAS's train_imagenet.py ran on 8 with DataParallel),
+    a time limit within a 2-day partition: the estimate, 1.5 x 250 x 45 / (8 x 0.9) + 10 minutes, fits."""
     jobs = [j for j in paper_plan if j["rule"] == "retrain_imagenet"]
     assert {j["wildcards"]["criterion"] for j in jobs} == {"ss_residual-dil_conv_5x5", "ss_residual-sep_conv_5x5"}
     assert not Path(paper["paths"]["imagenet"]).is_absolute()
+    entry = paper["retrain"]["table5_imagenet"]
+    assert entry["gpus"] == 8 and entry["max_job_minutes"] == 2 * 24 * 60
     for j in jobs:
-        assert j["resources"]["gpu"] == "1" and int(j["resources"]["runtime"]) >= 24 * 60
+        assert j["resources"]["gpu"] == "8"
+        assert 24 * 60 <= int(j["resources"]["runtime"]) <= 2 * 24 * 60
+        assert int(j["resources"]["runtime"]) == math.ceil(1.5 * 250 * 45 / (8 * 0.9)) + 10  # 2354
         assert j["wildcards"]["protocol"] in ("drnas-imagenet", "darts-imagenet")
+
+
+def test_a_retraining_longer_than_a_job_is_split_into_resumed_jobs(paper):
+    """On one GPU, Table 5's estimate is ~11.7 days: jobs of the 2-day limit, 6 of them end to end, so the
+    rule retries 5 times for the time limit plus FAULT_RETRIES; 8 GPUs fit one job (no extra retries)."""
+    study = checks.check_study(paper) or paper
+    (spec, *_) = [s for s in retrain.retrain_specs(study) if s["entry"] == "table5_imagenet"]
+    assert retrain.retrain_chunks(study, spec["names"]) == 1
+    assert retrain.retrain_retries(study, ["imagenet"]) is None and retrain.retrain_retries(study, ["cifar10"]) is None
+    paper["retrain"]["table5_imagenet"]["gpus"] = 1
+    estimate = retrain.retrain_estimate_minutes(paper, spec["names"])
+    assert estimate == math.ceil(1.5 * 250 * 45) + 10 and 11.5 < estimate / 60 / 24 < 12  # README's 11.7 days
+    assert retrain.retrain_minutes(paper, spec["names"]) == 2880
+    assert retrain.retrain_chunks(paper, spec["names"]) == 6
+    assert retrain.retrain_retries(paper, ["imagenet"]) == 5 + retrain.FAULT_RETRIES
+    assert retrain.retrain_retries(paper, ["cifar10"]) is None  # CIFAR-10's 600 epochs fit 2 days on one GPU
+
+
+def test_bn_groups_must_split_among_the_entrys_gpus(paper):
+    paper["retrain"]["table5_imagenet"]["overrides"] = {"bn_groups": 12}
+    with pytest.raises(StudyConfigError, match=re.escape(
+            "retrain.table5_imagenet.overrides.bn_groups: 12 BatchNorm groups do not split among the entry's 8 GPUs")):
+        checks.check_retrain(paper)
+    paper["retrain"]["table5_imagenet"]["overrides"] = {"bn_groups": 16, "amp": "bf16"}
+    checks.check_retrain(paper)
+
+
+@pytest.mark.workflow
+def test_the_rule_retries_a_one_gpu_imagenet_job_until_it_ends(paper, tmp_path):
+    """Snakemake prints no retries in a dry run: the rules are read through its API."""
+    from snakemake.api import SnakemakeApi
+    from snakemake.settings.types import ConfigSettings, ResourceSettings
+
+    paper["retrain"]["table5_imagenet"]["gpus"] = 1
+    (tmp_path / "one_gpu.yaml").write_text(yaml.safe_dump(paper))
+    with SnakemakeApi() as api:
+        wf = api.workflow(resource_settings=ResourceSettings(), snakefile=REPO / "Snakefile", workdir=tmp_path,
+                          config_settings=ConfigSettings(configfiles=[tmp_path / "one_gpu.yaml"]))
+        rules = {r.name: r for r in wf._workflow.rules}  # noqa: SLF001 (no public accessor of a rule's retries)
+        assert rules["retrain_imagenet"]._restart_times == 5 + retrain.FAULT_RETRIES  # noqa: SLF001
+        assert rules["retrain"]._restart_times is None  # noqa: SLF001 (the profile's)
 
 
 @pytest.mark.workflow
@@ -270,3 +318,33 @@ def test_a_table_of_retrained_cells_retrains_its_own_experiment(paper):
     with pytest.raises(StudyConfigError, match=re.escape(
             "tables.table4.retrain: entry 'table4_cifar10' retrains experiment 'other', the table shows 'table4'")):
         checks.check_study(paper)
+
+
+@pytest.mark.workflow
+@pytest.mark.slow
+def test_a_two_gpu_entry_runs_torchrun_through_the_rule(tiny):
+    """The rule's script starts torchrun with one process per `gpus` (here 2 gloo processes on the CPU) and
+    the job ends as a one-process job of the same protocol with 2 BatchNorm groups would."""
+    cwd, _ = tiny
+    config = copy.deepcopy(TINY)
+    config["retrain"]["digits"].update(gpus=2, overrides={"epochs": 1, "layers": 3, "batch_size": 150})
+    (cwd / "tiny.yaml").write_text(yaml.safe_dump(config))
+    target = f"{BASE}/search0/digits-demo/seed0/results.json"
+    proc = snakemake(target, "--configfile", str(cwd / "tiny.yaml"), "--replace-workflow-config", "--cores", "2",
+                     "--resources", "gpu=2", cwd=cwd)
+    log = cwd / "results/logs/retrain/tiny/darts-digits/darts-v1/ss-darts/ss_residual-sep_conv_3x3/search0/digits-demo/seed0.log"
+    assert proc.returncode == 0, proc.stderr[-3000:] + (log.read_text()[-3000:] if log.exists() else "")
+    res = yaml.safe_load((cwd / target).read_text())
+    assert (res["processes"], res["bn_groups"], res["epochs"]) == (2, 2, 1)
+    assert "2 process(es)" in log.read_text() and "epoch 1/1" in log.read_text()
+
+    from darts_core.spaces import darts
+    from darts_core.train.protocols import get_protocol
+    from darts_core.train.retrain import retrain as train_one
+
+    picked = yaml.safe_load((cwd / BASE / "search0" / "genotype.json").read_text())
+    one = train_one(darts.parse_genotype(picked["genotype"]), "digits",
+                    get_protocol("demo", epochs=1, layers=3, batch_size=150, bn_groups=2), cwd / "one", seed=0)
+    assert one["test_top1"] == pytest.approx(res["test_top1"], rel=1e-6)
+    assert pd.read_csv(cwd / BASE / "search0/digits-demo/seed0/metrics.csv")["train_loss"].iloc[0] == pytest.approx(
+        pd.read_csv(cwd / "one" / "metrics.csv")["train_loss"].iloc[0], rel=1e-5)

@@ -6,8 +6,27 @@ with BatchNorm2d(C, affine=False) (`make_search_op`, quark0 cnn/model_search.py 
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+
 import torch
 from torch import nn
+
+# (first, end, total): the rows first:end of a global batch of `total` samples that this forward sees (one
+# process of a multi-GPU job, or one BatchNorm group; darts_core.train.distributed)
+_WINDOW: contextvars.ContextVar[tuple[int, int, int] | None] = contextvars.ContextVar("batch_window", default=None)
+
+
+@contextlib.contextmanager
+def batch_window(first: int, end: int, total: int):
+    """Inside, `drop_path` draws its masks for the whole global batch and keeps rows first:end, so a forward
+    over a shard drops the samples a forward over the whole batch would (every shard draws the same numbers
+    from the same RNG state)."""
+    token = _WINDOW.set((int(first), int(end), int(total)))
+    try:
+        yield
+    finally:
+        _WINDOW.reset(token)
 
 
 class ReLUConvBN(nn.Sequential):
@@ -124,5 +143,8 @@ def drop_path(x: torch.Tensor, drop_prob: float) -> torch.Tensor:
     if drop_prob <= 0.0:
         return x
     keep = 1.0 - drop_prob
-    mask = torch.empty(x.size(0), 1, 1, 1, dtype=x.dtype, device=x.device).bernoulli_(keep)
+    first, end, total = _WINDOW.get() or (0, x.size(0), x.size(0))
+    if end - first != x.size(0):
+        raise ValueError(f"drop_path: batch window {first}:{end} of {total} does not match {x.size(0)} samples")
+    mask = torch.empty(total, 1, 1, 1, dtype=x.dtype, device=x.device).bernoulli_(keep)[first:end]
     return x / keep * mask

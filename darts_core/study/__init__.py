@@ -62,6 +62,9 @@ class Study:
     def retrain_minutes(self, names) -> int:
         return retrain.retrain_minutes(self.config, names)
 
+    def retrain_retries(self, datasets) -> int | None:
+        return retrain.retrain_retries(self.config, datasets)
+
     def criterion(self, slug) -> str:
         return retrain.retrain_criteria(self.config)[slug]
 

@@ -158,9 +158,13 @@ def check_retrain(config: dict) -> None:
         if not trains_on(entry["protocol"], entry["dataset"]):
             raise StudyConfigError(f"{where}.protocol: {entry['protocol']!r} does not train on {entry['dataset']!r}")
         try:
-            get_protocol(entry["protocol"], **entry.get("overrides", {}))
+            cfg = get_protocol(entry["protocol"], **entry.get("overrides", {}))
         except DartsCoreError as err:
             raise StudyConfigError(f"{where}.overrides: {err}") from None
+        gpus = entry.get("gpus", 1)
+        if cfg.bn_groups and gpus > 1 and cfg.bn_groups % gpus:
+            raise StudyConfigError(f"{where}.overrides.bn_groups: {cfg.bn_groups} BatchNorm groups do not split "
+                                   f"among the entry's {gpus} GPUs (make it a multiple of gpus)")
 
 
 def check_retrain_table(config: dict, name: str, spec: dict) -> None:

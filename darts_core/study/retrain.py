@@ -16,7 +16,9 @@ from darts_core.study.config import StudyConfigError
 from darts_core.study.searches import home_of
 
 PUBLISHED = "published"
-RETRAIN_DEFAULTS = {"gpus": 1, "threads": 8, "mem_mb": 32000, "minutes_per_epoch": 4}
+RETRAIN_DEFAULTS = {"gpus": 1, "threads": 8, "mem_mb": 32000, "minutes_per_epoch": 4, "gpu_efficiency": 0.9,
+                    "max_job_minutes": 2880}
+FAULT_RETRIES = 2  # resubmissions of a retrain job for faults (a lost node, a preemption), as profiles/slurm
 
 
 def criterion_slug(criterion: str) -> str:
@@ -101,11 +103,34 @@ def retrain_epochs(config: dict, names) -> int:
     return get_protocol(spec["names"]["protocol"], **spec["settings"].get("overrides", {})).epochs
 
 
+def retrain_estimate_minutes(config: dict, names) -> int:
+    """Estimated wall minutes of a whole retraining, an estimate, not a measurement: epochs x the entry's
+    `minutes_per_epoch` (one GPU) / (gpus x `gpu_efficiency`, the assumed multi-GPU scaling) when gpus > 1,
+    x 1.5 for slower machines, + 10 minutes."""
+    settings = retrain_spec(config, names)["settings"]
+    gpus = settings["gpus"]
+    speedup = gpus * settings["gpu_efficiency"] if gpus > 1 else 1.0
+    return int(math.ceil(1.5 * retrain_epochs(config, names) * settings["minutes_per_epoch"] / speedup)) + 10
+
+
 def retrain_minutes(config: dict, names) -> int:
-    """Slurm time limit of a retrain job: 1.5 x epochs x the entry's minutes per epoch + 10 minutes (an
-    interrupted job resumes from its checkpoint when resubmitted)."""
-    per_epoch = retrain_spec(config, names)["settings"]["minutes_per_epoch"]
-    return int(math.ceil(1.5 * retrain_epochs(config, names) * per_epoch)) + 10
+    """Slurm time limit of one retrain job: the estimate, capped at the entry's `max_job_minutes` (the
+    partition's limit). A job that cannot finish in it stops after the checkpoint of the last epoch that
+    fits (darts_core.train.trainer, TimeLimitReached) and the resubmitted job resumes there."""
+    return min(retrain_estimate_minutes(config, names), retrain_spec(config, names)["settings"]["max_job_minutes"])
+
+
+def retrain_chunks(config: dict, names) -> int:
+    """Jobs a retraining takes end to end: the estimate over the time limit, rounded up."""
+    return -(-retrain_estimate_minutes(config, names) // retrain_minutes(config, names))
+
+
+def retrain_retries(config: dict, datasets) -> int | None:
+    """Snakemake `retries` of the retrain rule for `datasets`: the resubmissions its longest retraining
+    needs (chunks - 1) plus FAULT_RETRIES; None (the profile's) when every one fits one job."""
+    chunks = [retrain_chunks(config, s["names"]) for s in retrain_specs(config) if s["names"]["rdataset"] in datasets]
+    most = max(chunks, default=1)
+    return most - 1 + FAULT_RETRIES if most > 1 else None
 
 
 def retrain_table_summaries(config: dict, table: str) -> dict[str, list[str]]:

@@ -1,11 +1,13 @@
 """`retrain` subcommand: train a DARTS-space genotype from scratch under a protocol preset, resuming from
-OUT/checkpoint.pt after a preemption. Writes OUT/metrics.csv (per epoch) and OUT/results.json."""
+OUT/checkpoint.pt after a preemption. Writes OUT/metrics.csv (per epoch) and OUT/results.json. On N GPUs:
+`torchrun --standalone --nproc_per_node=N -m darts_core retrain ...` (one process per GPU)."""
 
 from __future__ import annotations
 
 import argparse
 import contextlib
 import json
+import os
 import sys
 
 from darts_core.errors import DartsCoreError
@@ -16,7 +18,7 @@ from darts_core.train.protocols import PRESETS, get_protocol
 # CLI flag -> TrainConfig field
 OVERRIDES = {"epochs": int, "batch_size": int, "eval_batch_size": int, "lr": float, "init_channels": int, "layers": int,
              "drop_path_prob": float, "cutout_length": int, "auxiliary_weight": float, "label_smoothing": float,
-             "weight_decay": float, "num_workers": int}
+             "weight_decay": float, "num_workers": int, "bn_groups": int}
 
 
 def register(subparsers) -> None:
@@ -35,6 +37,7 @@ def register(subparsers) -> None:
     for name, typ in OVERRIDES.items():
         p.add_argument("--" + name.replace("_", "-"), type=typ, default=None, help=f"override the protocol's {name}")
     p.add_argument("--auxiliary", action=argparse.BooleanOptionalAction, default=None, help="auxiliary head on/off")
+    p.add_argument("--amp", choices=("off", "bf16", "fp16"), default=None, help="mixed precision (default off)")
     add_threads_option(p)
     p.set_defaults(func=run)
 
@@ -55,13 +58,22 @@ def run(args) -> int:
 
     overrides = {name: getattr(args, name) for name in OVERRIDES}
     overrides["auxiliary"] = args.auxiliary
+    overrides["amp"] = args.amp
     cfg = get_protocol(args.protocol, **overrides)
     genotype = resolve_genotype(args.genotype, args.genotype_epoch)
     set_threads(args.threads)
+    under_torchrun = int(os.environ.get("WORLD_SIZE", "1")) > 1  # torchrun gave each process its GPU
     # --device auto claims a free GPU (or keeps the one Slurm gave) before CUDA starts; cpu when none.
-    with claim_gpu() if args.device == "auto" else contextlib.nullcontext():
-        device = pick_device(args.device)
-        res = retrain(genotype, args.dataset, cfg, args.out, data_dir=args.data, seed=args.seed, device=device,
-                      allow_download=args.download, log=lambda line: print(line, file=sys.stderr, flush=True))
-    print(json.dumps({k: res[k] for k in ("params_m", "epochs", "test_error", "top5_error")}))
+    with claim_gpu() if args.device == "auto" and not under_torchrun else contextlib.nullcontext():
+        from darts_core.train import distributed
+
+        dist, device = distributed.from_env(pick_device(args.device))
+        say = (lambda line: print(line, file=sys.stderr, flush=True)) if dist.main else None
+        try:
+            res = retrain(genotype, args.dataset, cfg, args.out, data_dir=args.data, seed=args.seed, device=device,
+                          allow_download=args.download, log=say, dist=dist)
+        finally:
+            distributed.close()
+    if dist.main:
+        print(json.dumps({k: res[k] for k in ("params_m", "epochs", "test_error", "top5_error")}))
     return 0

@@ -35,24 +35,43 @@ class _SeededItems(Dataset):
 
 class FolderEpochLoader:
     """A DataLoader over a dataset with `load(i, generator)`, re-created per epoch: the order is shuffled
-    by a generator seeded by (seed, epoch), each image augmented with its own (seed, epoch, i) generator."""
+    by a generator seeded by (seed, epoch), each image augmented with its own (seed, epoch, i) generator.
+    After `shard(rank, world)` it yields only that process's rows of every batch
+    (darts_core.train.distributed.bounds), reading only those images."""
 
     def __init__(self, dataset, batch_size: int, workers: int, seed: int, shuffle: bool):
         self.dataset, self.batch_size, self.workers, self.seed, self.shuffle = dataset, batch_size, workers, seed, shuffle
-        self.epoch = 0
+        self.epoch, self.part = 0, (0, 1)
 
     def set_epoch(self, epoch: int) -> None:
         self.epoch = epoch
+
+    def shard(self, rank: int, world: int) -> None:
+        self.part = (rank, world)
+
+    @property
+    def num_items(self) -> int:
+        return len(self.dataset)
 
     def __len__(self) -> int:
         return -(-len(self.dataset) // self.batch_size)
 
     def __iter__(self):
+        from darts_core.train.distributed import bounds
+
+        n = len(self.dataset)
+        # = DataLoader(shuffle=True, generator=gen): RandomSampler draws torch.randperm(n, generator=gen)
         gen = torch.Generator().manual_seed(_seed(self.seed, self.epoch, 7))
+        order = torch.randperm(n, generator=gen).tolist() if self.shuffle else list(range(n))
+        rank, world = self.part
+        batches = []
+        for start in range(0, n, self.batch_size):
+            batch = order[start : start + self.batch_size]
+            first, end = bounds(len(batch), world)[rank]
+            batches.append(batch[first:end])
         items = _SeededItems(self.dataset, self.seed, self.epoch)
-        return iter(DataLoader(items, batch_size=self.batch_size, shuffle=self.shuffle, generator=gen,
-                               num_workers=self.workers, pin_memory=torch.cuda.is_available(),
-                               persistent_workers=False))
+        return iter(DataLoader(items, batch_sampler=batches, num_workers=self.workers,
+                               pin_memory=torch.cuda.is_available(), persistent_workers=False))
 
 
 def retrain_loaders(dataset: str, data_dir, batch_size: int, eval_batch_size: int, workers: int, seed: int,

@@ -44,6 +44,11 @@ class TrainConfig:
     cutout_length: int = 16  # 0 = off
     label_smoothing: float = 0.0
     num_workers: int = 0
+    # mixed precision: off (float32, as the official code), bf16 (autocast) or fp16 (autocast + GradScaler)
+    amp: str = "off"
+    # BatchNorm groups of the global batch (darts_core.train.distributed): 0 = one per process, as DrNAS's
+    # DataParallel (one per GPU); k = k groups whatever the number of processes (a multiple of it)
+    bn_groups: int = 0
 
     def lr_at(self, epoch: int) -> float:
         """Learning rate of (0-based) `epoch`. quark0 calls scheduler.step() at the start of each epoch
@@ -100,7 +105,9 @@ def trains_on(protocol: str, dataset: str) -> bool:
 _RANGES = (("eval_batch_size", 0, None), ("lr", 0, None), ("lr_min", 0, None), ("gamma", 0, None),
            ("decay_period", 1, None), ("warmup_epochs", 0, None), ("momentum", 0, 1), ("weight_decay", 0, None),
            ("grad_clip", 0, None), ("init_channels", 1, None), ("layers", 1, None), ("auxiliary_weight", 0, None),
-           ("drop_path_prob", 0, 1), ("cutout_length", 0, None), ("label_smoothing", 0, 1), ("num_workers", 0, None))
+           ("drop_path_prob", 0, 1), ("cutout_length", 0, None), ("label_smoothing", 0, 1), ("num_workers", 0, None),
+           ("bn_groups", 0, None))
+AMP = ("off", "bf16", "fp16")
 
 
 def _check_type(name: str, key: str, value, typ: str) -> None:
@@ -141,5 +148,7 @@ def get_protocol(name: str, **overrides) -> TrainConfig:
             raise DartsCoreError(f"protocol {name}: {key} must be {bound}, got {value}")
     if cfg.lr_schedule == "linear" and cfg.epochs <= 5:
         raise DartsCoreError(f"protocol {name}: the linear schedule needs more than 5 epochs")
+    if cfg.amp not in AMP:
+        raise DartsCoreError(f"protocol {name}: amp must be one of {', '.join(AMP)}, got {cfg.amp!r}")
     cfg.lr_at(0)  # validates lr_schedule
     return cfg

@@ -4,6 +4,7 @@ top-1 / top-5)."""
 
 from __future__ import annotations
 
+import contextlib
 import platform
 import random
 from pathlib import Path
@@ -16,6 +17,7 @@ from darts_core.layout import RETRAIN_LOCK
 from darts_core.nn.darts_network import NetworkCIFAR, NetworkImageNet
 from darts_core.runlog import folder_lock
 from darts_core.spaces import darts
+from darts_core.train.distributed import SINGLE, Dist
 from darts_core.train.protocols import TrainConfig
 from darts_core.train.trainer import fit
 
@@ -36,8 +38,10 @@ def seed_everything(seed: int) -> None:
 
 
 def retrain(genotype: darts.Genotype, dataset: str, cfg: TrainConfig, out_dir, data_dir=None, seed: int = 0,
-            device: str = "cpu", allow_download: bool = False, on_epoch_end=None, log=None) -> dict:
-    """Train `genotype` under protocol `cfg` on `dataset`; resumes from out_dir/checkpoint.pt."""
+            device: str = "cpu", allow_download: bool = False, on_epoch_end=None, log=None, dist: Dist = SINGLE,
+            time_limit_s: float | None = None) -> dict:
+    """Train `genotype` under protocol `cfg` on `dataset`; resumes from out_dir/checkpoint.pt. `dist`: this
+    process's rank in a multi-GPU job (darts_core.train.launch); `time_limit_s`: see trainer.fit."""
     from darts_core.train.data import retrain_loaders
 
     if (cfg.network == "imagenet") != (dataset == "imagenet"):
@@ -53,7 +57,9 @@ def retrain(genotype: darts.Genotype, dataset: str, cfg: TrainConfig, out_dir, d
     info = {**identity, "protocol": cfg.name, "device": str(device), "torch": torch.__version__,
             "torch_threads": torch.get_num_threads(),
             "python": platform.python_version()}
-    Path(out_dir).mkdir(parents=True, exist_ok=True)
-    with folder_lock(out_dir, RETRAIN_LOCK, "training"):  # one writer per retrain folder, for its lifetime
+    if dist.main:
+        Path(out_dir).mkdir(parents=True, exist_ok=True)
+    # one writer per retrain folder, for its lifetime: rank 0 of a multi-GPU job holds it for all ranks
+    with folder_lock(out_dir, RETRAIN_LOCK, "training") if dist.main else contextlib.nullcontext():
         return fit(model, train, test, cfg, out_dir, device=device, identity=identity, info=info,
-                   on_epoch_end=on_epoch_end, log=log)
+                   on_epoch_end=on_epoch_end, log=log, dist=dist, time_limit_s=time_limit_s)

@@ -3,7 +3,11 @@
 # (darts_core.study.retrain; paths in darts_core.layout):
 #   genotype / published_genotype  the cell a criterion picked (darts_core.train.picked), or a published one
 #   retrain                        trained once per retrain seed under the entry's protocol (resumes after a
-#                                  preemption); retrain_imagenet the same on the ImageNet folder
+#                                  preemption); retrain_imagenet the same on the ImageNet folder. An entry's
+#                                  `gpus` > 1: one job of that many GPUs (Slurm --gpus=N), torchrun with one
+#                                  process per GPU (workflow/scripts/retrain.py). The time limit is capped at
+#                                  the entry's max_job_minutes: a longer training stops after a checkpoint
+#                                  and the job's retries (sized by darts_core.study.retrain) resume it
 #   retrain_summary                one tidy CSV per (run, criterion, dataset, protocol)
 # {criterion} is the stop criterion as a path segment (darts_core.study.retrain.criterion_slug).
 
@@ -64,6 +68,7 @@ rule retrain:
         f"results/benchmarks/retrain/{layout.RETRAIN_KEY}.tsv"
     wildcard_constraints:
         rdataset=CIFAR_STYLE_DATASETS,
+    retries: STUDY.retrain_retries(CIFAR_STYLE_DATASETS.split("|"))
     conda:
         "../../envs/search.yaml"
     threads: lambda w: STUDY.retrain_spec(w)["settings"]["threads"]
@@ -82,6 +87,7 @@ rule retrain:
 use rule retrain as retrain_imagenet with:
     wildcard_constraints:
         rdataset=FOLDER_DATASETS,
+    retries: STUDY.retrain_retries(FOLDER_DATASETS.split("|"))
     params:
         overrides=lambda w: STUDY.retrain_spec(w)["settings"].get("overrides", {}),
         data=config["paths"]["imagenet"],

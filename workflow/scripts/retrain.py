@@ -1,10 +1,14 @@
 """One architecture trained from scratch (rules `retrain`, `retrain_imagenet`): the genotype a stop
 criterion picked, the protocol preset plus the config's overrides, one retrain seed. Resumes from the
-checkpoint.pt of an interrupted run; writes results.json and metrics.csv."""
+checkpoint.pt of an interrupted run; writes results.json and metrics.csv. With the job's `gpu` resource
+> 1, torchrun starts one process per GPU (darts_core.train.launch). Under Slurm the training stops after
+the checkpoint of the last epoch that fits the job's time limit (runtime) and the retry resumes it."""
 
 import contextlib
 import json
+import os
 import sys
+from dataclasses import asdict
 from pathlib import Path
 
 from darts_core.data.preflight import check_imagenet_folder
@@ -21,9 +25,13 @@ if w.rdataset == "imagenet":  # before a GPU is claimed
         raise DartsCoreError(f"config paths.imagenet: {err}; Table 5 needs it") from None
 compute = snakemake.config["compute"]
 device = compute["device"]
-# a bad input or fault the package names (no CUDA here, a foreign checkpoint, a full disk, a busy folder)
-# ends the job in its one line
-with one_line(), claim_gpu() if device == "cuda" else contextlib.nullcontext():
+processes = max(1, int(snakemake.resources.get("gpu", 1)))
+# a job's time limit is real only under Slurm (-t runtime); 10 minutes are left for the start and the end
+runtime = int(snakemake.resources.get("runtime", 0))
+time_limit_s = max(0.5 * runtime, runtime - 10) * 60 if os.environ.get("SLURM_JOB_ID") and runtime else None
+# a bad input or fault the package names (no CUDA here, a foreign checkpoint, a full disk, a busy folder,
+# the time limit reached) ends the job in its one line
+with one_line(), claim_gpu(count=processes) if device == "cuda" else contextlib.nullcontext():
     import torch
 
     if device == "cuda" and not torch.cuda.is_available():
@@ -31,6 +39,7 @@ with one_line(), claim_gpu() if device == "cuda" else contextlib.nullcontext():
                              "compute.device: cpu, or run the job where the GPUs are")
 
     from darts_core.spaces import darts
+    from darts_core.train.launch import run_distributed
     from darts_core.train.protocols import get_protocol
     from darts_core.train.retrain import retrain
 
@@ -40,16 +49,25 @@ with one_line(), claim_gpu() if device == "cuda" else contextlib.nullcontext():
         w.protocol, **{"num_workers": compute["workers"], **snakemake.params.overrides}
     )
     print(f"{picked['criterion']} epoch {picked['epoch']}: {picked['genotype']}")
-    print(f"protocol {cfg}")
-    res = retrain(
-        darts.parse_genotype(picked["genotype"]),
-        w.rdataset,
-        cfg,
-        Path(snakemake.output.results).parent,
-        data_dir=str(data),
-        seed=int(w.rseed),
-        device=device,
-        allow_download=snakemake.config["paths"]["download"],
-        log=print,
-    )
+    print(f"protocol {cfg}; {processes} process(es); time limit {time_limit_s} s")
+    out = Path(snakemake.output.results).parent
+    if processes > 1:
+        spec = dict(genotype=picked["genotype"], dataset=w.rdataset, config=asdict(cfg), out=str(out),
+                    data_dir=str(data), seed=int(w.rseed), device=device,
+                    allow_download=snakemake.config["paths"]["download"], time_limit_s=time_limit_s,
+                    threads=snakemake.threads)
+        res = run_distributed(spec, processes, stream=sys.stdout)
+    else:
+        res = retrain(
+            darts.parse_genotype(picked["genotype"]),
+            w.rdataset,
+            cfg,
+            out,
+            data_dir=str(data),
+            seed=int(w.rseed),
+            device=device,
+            allow_download=snakemake.config["paths"]["download"],
+            log=print,
+            time_limit_s=time_limit_s,
+        )
     print(json.dumps({k: res[k] for k in ("params_m", "epochs", "test_error", "top5_error")}))
