@@ -53,3 +53,36 @@ def test_missing_spec_and_foreign_arch(tmp_path):
         nb101_lookup.lookup_archs([SS2], tb)
     with pytest.raises(DartsCoreError, match="not of a space with a NAS-Bench-101 spec"):
         nb101_lookup.lookup_archs(["|none~0|+|none~0|none~1|+|none~0|none~1|none~2|"], tb)
+
+
+def test_the_workflow_lookup_reads_either_benchmark(tmp_path):
+    """Rules `lookup` / `stop_lookup` load a table with load_benchmark and call the generic look-ups: on a
+    NAS-Bench-101 table `index` is the module hash and only the CIFAR-10 columns are filled."""
+    from darts_core.benchmark.lookup import load_benchmark, lookup_run, lookup_stops
+    from darts_core.benchmark.table import METRIC_COLUMNS
+
+    _, specs = _table(tmp_path, [SS2, SS3])
+    tb = load_benchmark(tmp_path / "t.parquet")
+    assert "module_hash" in tb.columns
+    run = tmp_path / "run"
+    run.mkdir()
+    pd.DataFrame({"epoch": [0, 1], "arch": [SS2, SS3]}).to_csv(run / "genotypes.csv", index=False)
+    curve = lookup_run(run, tb)
+    assert list(curve.columns) == ["epoch", "arch", "index", *METRIC_COLUMNS]
+    assert curve["index"].tolist() == [graph.spec_hash(*s) for s in specs]
+    assert curve["cifar10_test"].notna().all() and curve["cifar100_test"].isna().all()
+    stops = lookup_stops(pd.DataFrame({"criterion": ["final"], "epoch": [1], "arch": [SS3]}), tb)
+    assert stops.loc[0, "cifar10_valid"] == pytest.approx(curve.loc[1, "cifar10_valid"])
+
+
+def test_exp8_runs_are_looked_up_in_nas_bench_101():
+    from darts_core import layout
+    from darts_core.study import load_study
+    from darts_core.study.config import read_configs
+
+    study = load_study(read_configs())
+    assert study.benchmark_table_for("nb1shot1-s3", "cifar10") == [layout.NB101_TABLE]
+    assert study.benchmark_table_for("nb201", "cifar10") == [layout.BENCHMARK_TABLE]
+    exp8 = [e for e in study.config["experiments"] if e.startswith("exp8_")]
+    assert sorted(study.config["experiments"][e]["space"] for e in exp8) == ["nb1shot1-s1", "nb1shot1-s2",
+                                                                             "nb1shot1-s3"]
