@@ -37,7 +37,9 @@ from darts_core.spaces import space_of_arch
 from darts_core.spaces.base import resolve
 
 PROTOCOL_DEFAULTS = {"epochs": 200, "batch_size": 256, "lr": 0.1, "eta_min": 0.0, "momentum": 0.9, "nesterov": True,
-                     "weight_decay": 5e-4, "channels": 16, "num_cells": 5, "valid_split": True}
+                     "weight_decay": 5e-4, "channels": 16, "num_cells": 5, "valid_split": True, "bn_momentum": 0.0}
+# bn_momentum 0: every BatchNorm keeps the network's own (NB201 0.1; NB101 0.003, TF's decay 0.997, whose
+# running statistics a few-epoch protocol would leave near their initial values: the demo sets 0.1)
 FORMAT = 1  # bump when the training or the result layout changes: old cache entries are then ignored
 SEPARATE_VALID = ("cifar10", "digits")  # datasets whose valid metric needs its own training (train/valid split)
 TEST_SPLITS = {"cifar100": "cifar100-test-split.txt", "ImageNet16-120": "imagenet-16-120-test-split.txt"}
@@ -55,6 +57,8 @@ def resolve_protocol(protocol: dict | None) -> dict:
             out[key] = bool(out[key]) if isinstance(default, bool) else type(default)(out[key])
         except (TypeError, ValueError):
             raise DartsCoreError(f"scratch protocol: {key}={out[key]!r} is not a {type(default).__name__}") from None
+    if not 0.0 <= out["bn_momentum"] <= 1.0:
+        raise DartsCoreError(f"scratch protocol: bn_momentum={out['bn_momentum']} is not in [0, 1]")
     if out["epochs"] < 1 or out["batch_size"] < 1 or out["channels"] < 1 or out["num_cells"] < 1 or out["lr"] <= 0:
         raise DartsCoreError(f"scratch protocol: epochs, batch_size, channels, num_cells and lr must be positive ({out})")
     return out
@@ -100,6 +104,10 @@ def _fit(arch, p, train, test, shape, num_classes, seed, out, device, part) -> t
     torch.manual_seed(seed)  # NB201 prepare_seed(seed) before building the net: same init for every part
     network = resolve(space_of_arch(arch).network)
     model = network(arch, num_classes, p["channels"], p["num_cells"], in_channels=int(shape[0]))
+    if p["bn_momentum"] > 0:
+        for m in model.modules():
+            if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
+                m.momentum = p["bn_momentum"]
     res = fit(model, train, test, _train_config(p), out / part, device=device,
               identity={"arch": arch, "seed": int(seed), "part": part})
     return model, float(res["train_seconds"])

@@ -21,7 +21,7 @@ from darts_core.tabular.common import METHOD_NAMES, PAPER_ROWS
 TABULAR_ROWS = {PAPER_ROWS[m]: m for m in METHOD_NAMES}  # Table 1 label -> tabular method
 HAVE_BOHB = importlib.util.find_spec("hpbandster") is not None
 # the train-from-scratch protocol of the stops' cells on datasets without a benchmark table (the digits demo)
-SCRATCH_PROTOCOL = {"epochs": 3, "channels": 8, "num_cells": 1, "batch_size": 64, "lr": 0.05}
+SCRATCH_PROTOCOL = {"epochs": 3, "channels": 8, "num_cells": 1, "batch_size": 64, "lr": 0.05, "bn_momentum": 0.1}
 TABULAR_METHODS = METHOD_NAMES
 BOHB_NOTE = "BOHB not run: hpbandster is not installed (pip install -e '.[bohb]'); the paper's number"
 
