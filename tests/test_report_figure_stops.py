@@ -85,11 +85,11 @@ def test_selective_stop_figure_on_real_logs(real_runs, monkeypatch, tmp_path):
     for ax, name in zip(axes, real_runs):
         lines, texts = _stop_lines(ax), _legend_texts(ax)
         fired = stops[name][stops[name]["met"] & (stops[name].index != "final")]
-        # one line per criterion that fired, at its stop epoch, solid for SS and dashed for DARTS+
+        # one line per criterion that fired, at its stop epoch: solid for SS, dotted SS-peak, dashed DARTS+
         assert {label.split(":")[0]: x for label, (x, _) in lines.items()} == {
             figure_stops.criterion_label(c): float(e) for c, e in fired["epoch"].items()}
         for label, (_, ls) in lines.items():
-            assert ls == ("-" if label.startswith("SS") else "--")
+            assert ls == {"SS ": "-", "SS-": ":", "DAR": "--"}[label[:3]]
         assert "DARTS-ES: not computable" in texts  # DARTS-PT logs have no Hessian
     assert "DARTS+ rt_10: did not fire" in _legend_texts(axes[1])
     # the star of Eq. 13's stop sits on the 3x3-conv curve at epoch 19 of the SAM run

@@ -5,7 +5,7 @@ selected op (3x3 conv on NAS-Bench-201) peaks, and the architecture of that epoc
 same picture on a real run: the magnitude curves of Eq. 11 (mean over the figure's seeds; one seed gives the
 exact curves the criteria saw), and for each stop criterion a vertical line at its stop epoch (median over
 the seeds where it fired), in its own colour and, per family, its own line style: solid for the selective
-stop (SS, Eq. 13; SS-peak, Eq. 12), dashed for DARTS+ (sc_k, rt_k), dash-dot for DARTS-ES. A selective stop
+stop (SS, Eq. 13), dotted for SS-peak (Eq. 12), dashed for DARTS+ (sc_k, rt_k), dash-dot for DARTS-ES. A selective stop
 also gets a star on its op's curve at that epoch (the peak it picked); the others a triangle under the top
 edge, at a height of their own so that criteria stopping at the same epoch stay apart. Each panel's legend
 gives every criterion's epoch, or why it has none (did not fire within the run; not computable, e.g.
@@ -19,6 +19,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
 from darts_core.report.figures import (COLUMN_WIDTH_IN, OP_COLORS, OP_LABELS, PANEL_HEIGHT_IN, STYLE, _op_order,
                                        align_last, epoch_label, finish, plt, read_panels)
@@ -27,7 +28,8 @@ from darts_core.layout import STOPS
 
 # colours none of the NB201/DARTS op colours use, so a stop line is never taken for an op's curve
 STOP_COLORS = ("#000000", "#984ea3", "#a65628", "#e7298a", "#01665e", "#999900", "#000080", "#dfb000")
-FAMILY_STYLE = {"ss_residual": "-", "ss_peak": "-", "darts+_sc": "--", "darts+_rt": "--", "darts_es": "-."}
+# per family; SS-peak dotted so that it shows over SS (Eq. 13) where both stop at the same epoch (softmax)
+FAMILY_STYLE = {"ss_residual": "-", "ss_peak": ":", "darts+_sc": "--", "darts+_rt": "--", "darts_es": "-."}
 
 
 def criterion_label(criterion: str) -> str:
@@ -131,6 +133,7 @@ def plot_selective_stop(mags: pd.DataFrame, stops: pd.DataFrame, out_png, out_pd
             ax.set_title(f"{run} ({seeds})", loc="left", pad=2)
             ax.set_ylabel("magnitude $m(t, o)$")
             ax.set_xlabel(xlabel)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
             ax.grid(True, lw=0.3, alpha=0.5)
             ax.margins(x=0)
             ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False,

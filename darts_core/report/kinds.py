@@ -64,7 +64,7 @@ _SELECTIVE_STOP_CAPTION = (
     "after each epoch, one panel per run (mean over the seeds drawn; one seed shows the exact curves the "
     "criteria read), and where each stop criterion stops (``stops.csv``; criteria: {stops}): a vertical line "
     "per criterion in its own colour, solid for the selective stop (SS: the peak of the Eq. 13 residual of "
-    "its op; SS-peak: Eq. 12), dashed for DARTS+ (sc_k: k skip-connects in the derived cell; rt_k: the "
+    "its op), dotted for SS-peak (Eq. 12), dashed for DARTS+ (sc_k: k skip-connects in the derived cell; rt_k: the "
     "ranking of the learnable ops unchanged for k epochs), dash-dot for DARTS-ES (the Hessian's dominant "
     "eigenvalue). A star marks the peak a selective stop picked on its op's curve, a triangle under the top "
     "edge every other criterion's stop. Each panel's legend gives the stop epoch of every criterion (the "
