@@ -129,6 +129,40 @@ def test_targets_are_manifests_figures_tables_and_retrain_summaries(paper):
     assert len(targets) == len(set(targets))
 
 
+def test_a_figure_takes_runs_of_several_experiments_and_some_seeds(paper):
+    """Fig. 2(h): Exp.1's runs and Exp.3's pre-trained run in one figure, over their last 50 epochs;
+    Fig. 6(b): one seed of two Table 2 runs."""
+    panels = products.figure_panels(paper, "fig2h_aligned")
+    assert list(panels) == ["baseline", "warmup10", "warmup20", "warmup30", "pretrain100"]
+    assert panels["pretrain100"][3] == "results/exp3_pretrain/runs/nb201-cifar10/darts-v1/pretrain100/seed3/lookup.csv"
+    assert sorted(panels["warmup30"]) == [0, 1, 2, 3, 4]
+    assert products.figure_experiments(paper, "fig2h_aligned") == ["exp1_warmup", "exp3_pretrain"]
+    params = products.figure_params(paper, "fig2h_aligned")
+    assert params["spec"]["last_epochs"] == 50 and "Epochs aligned (the paper's Fig. 2(h))" in params["caption"]
+    stops = products.figure_panels(paper, "fig6b_selective_stop")
+    assert stops == {run: {0: f"results/table2/runs/nb201-cifar10/darts-v1/{run}/seed0/magnitudes.csv"}
+                     for run in ("ss-darts", "darts-es")}
+    assert products.figure_inputs(paper, "fig6b_selective_stop") == [
+        f"results/table2/runs/nb201-cifar10/darts-v1/{run}/seed0/{name}"
+        for run in ("ss-darts", "darts-es") for name in ("magnitudes.csv", "stops.csv")]
+    targets = products.targets(paper)
+    assert {"results/figures/fig2h_aligned.png", "results/figures/fig6b_selective_stop.pdf"} <= set(targets)
+    # a figure is a default target only when every experiment it draws from is one
+    optional = copy.deepcopy(paper)
+    optional["experiments"]["exp3_pretrain"]["optional"] = True
+    assert "results/figures/fig2h_aligned.png" not in products.targets(optional)
+
+
+def test_last_epochs_longer_than_a_run_fails_before_any_job():
+    from darts_core.study import load_study
+
+    demo = yaml.safe_load((REPO / "profiles" / "demo" / "demo.yaml").read_text())
+    demo["figures"]["demo_aligned"]["last_epochs"] = 15
+    with pytest.raises(StudyConfigError, match=r"figures\.demo_aligned\.last_epochs: 15, but run "
+                                                r"demo_methods/darts-es searches 10 epochs \(runs\[1\]\)"):
+        load_study(demo)
+
+
 def test_figure_panels_per_run_and_seed(paper):
     panels = products.figure_panels(paper, "fig3d_magnitudes")
     assert list(panels) == ["ex-darts"]
@@ -161,7 +195,40 @@ def test_figure_panels_per_run_and_seed(paper):
         ),
         (
             lambda c: c["figures"]["fig3d_magnitudes"].update(runs=["ex_darts"]),
-            "figures.fig3d_magnitudes.runs: experiment 'exp5_ex_darts' has no run 'ex_darts'",
+            "figures.fig3d_magnitudes.runs[0]: experiment 'exp5_ex_darts' has no run 'ex_darts'",
+        ),
+        # runs of other experiments (`experiment/run`, Fig. 2(h)) and the figure options (Fig. 6(b))
+        (
+            lambda c: c["figures"]["fig2h_aligned"]["runs"].append("exp3_pretrain/pretrain50"),
+            "figures.fig2h_aligned.runs[5]: experiment 'exp3_pretrain' has no run 'pretrain50'",
+        ),
+        (
+            lambda c: c["figures"]["fig2h_aligned"]["runs"].append("exp9/pretrain100"),
+            "figures.fig2h_aligned.runs[5]: no experiment 'exp9'",
+        ),
+        (
+            lambda c: c["figures"]["fig2h_aligned"]["runs"].append("exp3_pretrain/baseline"),
+            "figures.fig2h_aligned.runs[5]: a second run named 'baseline' (runs[0])",
+        ),
+        (
+            lambda c: c["figures"]["fig2h_aligned"]["runs"].append("table4/ss-darts"),
+            "figures.fig2h_aligned.runs[5]: experiment 'table4' searches the darts space",
+        ),
+        (
+            lambda c: c["figures"]["fig6b_selective_stop"].update(seeds=[0, 7]),
+            "figures.fig6b_selective_stop.seeds: experiment 'table2' does not search seed(s) 7",
+        ),
+        (
+            lambda c: c["figures"]["fig6b_selective_stop"]["stops"].append("darts+_sc:5"),
+            "figures.fig6b_selective_stop.stops[5]: 'darts+_sc:5' is not a stop criterion of stop_criteria.nb201",
+        ),
+        (
+            lambda c: c["figures"]["fig3d_magnitudes"].update(stops=["darts+_sc:2"]),
+            "figures.fig3d_magnitudes.stops: kind magnitudes does not take it (takes: last_epochs, seeds)",
+        ),
+        (
+            lambda c: c["figures"]["fig7_hessian"].update(last_epochs=10),
+            "figures.fig7_hessian.last_epochs: kind hessian does not take it (takes: seeds)",
         ),
         (
             lambda c: c["tables"]["table3"]["rows"][0].update(run=["w_lr0.003", "w_lr0.01"]),
@@ -189,9 +256,9 @@ def test_paper_and_demo_configs_pass_the_cross_checks(paper):
     checks.check_study(paper)
     demo = yaml.safe_load((REPO / "profiles" / "demo" / "demo.yaml").read_text())
     checks.check_study(demo)
-    # demo: 2 runs x 3 seeds; demo_methods: 8 runs (SETN, ENAS, DARTS-ES too) x 1 seed; demo_darts: 1 DARTS-space
-    # search
-    assert len(searches.run_dirs(demo)) == 6 + 8 + 1
+    # demo: 2 runs x 3 seeds; demo_methods: 8 runs (SETN, ENAS, DARTS-ES too) and Table 2's 4 GAEA protocol
+    # sub-rows x 1 seed; demo_darts: 1 DARTS-space search
+    assert len(searches.run_dirs(demo)) == 6 + 8 + 4 + 1
 
 
 def test_name_regex_matches_only_the_names():

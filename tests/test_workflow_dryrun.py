@@ -99,7 +99,8 @@ def test_cited_runs_make_no_jobs_and_every_search_gets_magnitudes(paper_plan):
     assert rules["magnitudes"] == rules["stops"] == rules["search"]
     assert rules["manifest"] == 11  # one per experiment
     assert rules["benchmark_table"] == 1
-    assert rules["figure"] == 11  # 7 accuracy-curve, 2 magnitude, the Hessian figure and Fig. 6(a)
+    # 8 accuracy-curve (Fig. 2(h) aligned), 2 magnitude, Fig. 6(b)'s selective stop, the Hessian figure, Fig. 6(a)
+    assert rules["figure"] == 13
     assert rules["table"] == 5  # Tables 1-3 (look-ups), 4-5 (retrained cells)
 
 
@@ -112,9 +113,10 @@ def test_demo_plan_runs_on_the_cpu(tmp_path):
     assert {(j["wildcards"]["run"], j["wildcards"]["seed"]) for j in found} == {
         (run, seed) for run in ("darts-v1", "ex-darts") for seed in "012"
     } | {(run, "0") for run in ("gaea", "gaea-erm", "drnas", "gdas", "rsps", "setn", "enas", "darts-es",
-                                            "ss-darts")}
+                                            "ss-darts", "gaea-5", "gaea-no-none", "gaea-erm-5", "gaea-erm-no-none")}
     assert all(j["resources"].get("gpu", "0") == "0" for j in found)
-    assert any(j["rule"] == "figure" for j in jobs)
+    assert sorted(j["wildcards"]["figure"] for j in jobs if j["rule"] == "figure") == [
+        "demo_aligned", "demo_hessian", "demo_magnitudes", "demo_methods_magnitudes", "demo_selective_stop"]
     # Table 4 in miniature: one DARTS-space search, two picked cells, each trained with two seeds
     assert [j["wildcards"]["space"] for j in found if j["wildcards"]["run"] == "ss-darts"] == ["darts"]
     retrain = [j for j in jobs if j["rule"] == "retrain"]

@@ -5,7 +5,8 @@
 - `plot_accuracy_curves`: benchmark accuracy of the architecture derived at each epoch, one line per run,
   mean ± std over seeds (Fig. 2, 3(a)-(c), 5 left).
 Both read per-run tables gathered by `read_panels`; `draw_magnitudes` and `draw_accuracy_curves` are the
-entries of their figure kinds (darts_core.report.kinds).
+entries of their figure kinds (darts_core.report.kinds). A figure's `last_epochs` option (`align_last`)
+draws each run's last N epochs on one axis (Fig. 2(h)).
 """
 
 from __future__ import annotations
@@ -114,6 +115,34 @@ def read_stop_epochs(panels: Mapping[str, Mapping[int, str | os.PathLike]], name
     return pd.DataFrame(rows, columns=["run", "seed", "criterion", "epoch"])
 
 
+def align_last(df: pd.DataFrame, n: int | None, *others: pd.DataFrame) -> tuple[pd.DataFrame, ...]:
+    """Fig. 2(h)'s alignment: each (run, seed)'s last `n` epochs of `df`, its epochs re-counted as the joint
+    epoch k = epoch - (E - n) (E = its last epoch; k = 0 the architecture n epochs before the end); `others`
+    (stop epochs: `run, seed, epoch`) shifted alike and cut to k >= 0 (rows without an epoch kept). `n` None:
+    everything unchanged."""
+    if n is None:
+        return (df, *others)
+    last = df.groupby(["run", "seed"])["epoch"].max()
+    short = last[last < n]
+    if len(short):
+        (run, seed), e = short.index[0], int(short.iloc[0])
+        raise DartsCoreError(f"figure: run {run!r} seed {seed} has {e} epochs, fewer than last_epochs {n}")
+    offset = (last - n).rename("_offset")
+
+    def shift(frame: pd.DataFrame) -> pd.DataFrame:
+        if not len(frame):
+            return frame
+        out = frame.join(offset, on=["run", "seed"]).dropna(subset=["_offset"])
+        out = out.assign(epoch=out["epoch"] - out["_offset"].astype(int)).drop(columns="_offset")
+        return out[out["epoch"].isna() | (out["epoch"] >= 0)].reset_index(drop=True)
+
+    return (shift(df), *(shift(o) for o in others))
+
+
+def epoch_label(n: int | None) -> str:
+    return "epoch" if n is None else f"joint epoch (the last {n} of each run)"
+
+
 def mark_stops(ax, stops: pd.DataFrame, run: str) -> None:
     """Dotted vertical lines at the epochs where the run's stop criteria fired (median over the seeds where
     each fired; "k/n" when it fired in fewer than all seeds), labelled at the top of the panel."""
@@ -146,6 +175,7 @@ def plot_magnitudes(
     title: str | None = None,
     cell: str = "normal",
     stops: pd.DataFrame | None = None,
+    xlabel: str = "epoch",
 ) -> Path:
     """Magnitude curves: columns epoch, op, magnitude, seed (+ `cell`, `run` for several panels).
 
@@ -192,7 +222,7 @@ def plot_magnitudes(
             ax.margins(x=0)
             if stops is not None:
                 mark_stops(ax, stops, run)
-        axes[-1, 0].set_xlabel("epoch")
+        axes[-1, 0].set_xlabel(xlabel)
         axes[-1, 0].xaxis.set_major_locator(MaxNLocator(integer=True))
         handles, labels = axes[0, 0].get_legend_handles_labels()
         notes = []
@@ -211,6 +241,7 @@ def plot_accuracy_curves(
     out_png: str | os.PathLike,
     out_pdf: str | os.PathLike | None = None,
     title: str | None = None,
+    xlabel: str = "epoch",
 ) -> Path:
     """Accuracy over epochs: columns epoch, seed, `metric` (+ `run`: one line per run, in order).
 
@@ -232,7 +263,7 @@ def plot_accuracy_curves(
             if (s["count"] > 1).any():
                 std = s["std"].fillna(0.0)
                 ax.fill_between(s["epoch"], s["mean"] - std, s["mean"] + std, color=color, alpha=0.2, lw=0)
-        ax.set_xlabel("epoch")
+        ax.set_xlabel(xlabel)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         ax.set_ylabel(METRIC_LABELS.get(metric, metric))
         ax.grid(True, lw=0.3, alpha=0.5)
@@ -246,14 +277,19 @@ def plot_accuracy_curves(
 
 # One signature for every figure kind (darts_core.report.kinds.FIGURE_KINDS): its inputs (per-run panels
 # {run: {seed: path}}, or the benchmark table's path), the figure's config entry, the output files.
+# (`last_epochs`: align_last on the per-run tables and the stop epochs alike).
 def draw_magnitudes(panels, spec: Mapping, out_png, out_pdf=None) -> Path:
-    return plot_magnitudes(read_panels(panels), out_png, out_pdf, title=spec.get("title"),
-                           cell=spec.get("cell", "normal"), stops=read_stop_epochs(panels))
+    n = spec.get("last_epochs")
+    mags, stops = align_last(read_panels(panels), n, read_stop_epochs(panels))
+    return plot_magnitudes(mags, out_png, out_pdf, title=spec.get("title"), cell=spec.get("cell", "normal"),
+                           stops=stops, xlabel=epoch_label(n))
 
 
 def draw_accuracy_curves(panels, spec: Mapping, out_png, out_pdf=None) -> Path:
-    return plot_accuracy_curves(read_panels(panels), spec.get("metric", "cifar10_test"), out_png, out_pdf,
-                                title=spec.get("title"))
+    n = spec.get("last_epochs")
+    (curves,) = align_last(read_panels(panels), n)
+    return plot_accuracy_curves(curves, spec.get("metric", "cifar10_test"), out_png, out_pdf,
+                                title=spec.get("title"), xlabel=epoch_label(n))
 
 
 def finish(fig, out_png, out_pdf=None, title: str | None = None) -> Path:

@@ -29,6 +29,9 @@ class FigureKind:
     needs: tuple[str, ...] = ()
     lookup: bool = False  # reads benchmark accuracies: the experiment's space must have a benchmark
     per_run: bool = True  # False: drawn from the benchmark table alone (Fig. 6(a))
+    # the figure options it reads (schema `figure`): `last_epochs` (Fig. 2(h)'s aligned epochs), `seeds`,
+    # `stops` (the criteria marked)
+    options: tuple[str, ...] = ("last_epochs", "seeds")
 
 
 _MAGNITUDES_CAPTION = (
@@ -55,6 +58,20 @@ _HESSIAN_CAPTION = (
     "the benchmark accuracy of the architecture derived at each epoch; on datasets without a benchmark table "
     "(the digits demo) the figure has the eigenvalue panel only. Lines are the mean over seeds, bands ±1 std, "
     "one colour per run ({runs}). In the paper the eigenvalue grows as the accuracy degrades.")
+_SELECTIVE_STOP_CAPTION = (
+    "{title}{paper}. Experiment ``{experiment}``, runs {runs}.\n"
+    "The selective stop (Sec. 2.4) on real magnitude curves: the operation magnitudes :math:`m(t, o)` of Eq. 11 "
+    "after each epoch, one panel per run (mean over the seeds drawn; one seed shows the exact curves the "
+    "criteria read), and where each stop criterion stops (``stops.csv``; criteria: {stops}): a vertical line "
+    "per criterion in its own colour, solid for the selective stop (SS: the peak of the Eq. 13 residual of "
+    "its op), dotted for SS-peak (Eq. 12), dashed for DARTS+ (sc_k: k skip-connects in the derived cell; rt_k: the "
+    "ranking of the learnable ops unchanged for k epochs), dash-dot for DARTS-ES (the Hessian's dominant "
+    "eigenvalue). A star marks the peak a selective stop picked on its op's curve, a triangle under the top "
+    "edge every other criterion's stop. Each panel's legend gives the stop epoch of every criterion (the "
+    "median over the seeds where it fired), or why there is none: it did not fire within the run, or it is "
+    "not computable on that run (DARTS-ES needs the Hessian log of a run with ``hessian_every``). The "
+    "paper's Figure 6(b) is a conceptual sketch of the same: the architecture is taken where the 3×3 "
+    "convolution's magnitude peaks, before skip-connect takes over.")
 _OP_DISTRIBUTION_CAPTION = (
     "Counterpart: the paper's Figure 6(a). Every NAS-Bench-201 cell in which one operation occupies exactly 4, "
     "5 or 6 of the 6 edges (columns), grouped by that operation: its test accuracy in the benchmark on "
@@ -71,9 +88,11 @@ FIGURE_KINDS: dict[str, FigureKind] = {
         FigureKind("accuracy_curves", "darts_core.report.figures:draw_accuracy_curves", _ACCURACY_CAPTION,
                    layout.LOOKUP, lookup=True),
         FigureKind("hessian", "darts_core.report.figures_extra:draw_hessian", _HESSIAN_CAPTION, None,
-                   needs=(layout.STOPS,)),
+                   needs=(layout.STOPS,), options=("seeds",)),
         FigureKind("op_distribution", "darts_core.report.figures_extra:draw_op_distribution",
-                   _OP_DISTRIBUTION_CAPTION, None, per_run=False),
+                   _OP_DISTRIBUTION_CAPTION, None, per_run=False, options=()),
+        FigureKind("selective_stop", "darts_core.report.figure_stops:draw_selective_stop", _SELECTIVE_STOP_CAPTION,
+                   layout.MAGNITUDES, needs=(layout.STOPS,), options=("last_epochs", "seeds", "stops")),
     )
 }
 # Fig. 6(a) is drawn whenever the study has a benchmark table (no config entry)

@@ -113,6 +113,7 @@ deleted); then the Study."""
     fill_defaults(config, schema)
     checks.check_study(config)
     resolved = searches.resolved_searches(config)
+    checks.check_figure_epochs(config, resolved)
     searches.check_existing_runs(config)  # before Snakemake may delete a finished search's products
     return Study(config, resolved)
 

@@ -55,6 +55,9 @@ def _named_runs(where: str, rows) -> list[tuple[str, str]]:
     return named
 
 
+FIGURE_OPTIONS = ("last_epochs", "seeds", "stops")  # read by some figure kinds only (FigureKind.options)
+
+
 def check_figures(config: dict) -> None:
     from darts_core.report.kinds import figure_kind
     from darts_core.spaces import get_space
@@ -71,7 +74,62 @@ def check_figures(config: dict) -> None:
             raise StudyConfigError(f"{where}.dataset: {dataset!r} is not searched by {spec['experiment']}")
         if kind.lookup and get_space(exp["space"]).evaluation != "benchmark":
             raise StudyConfigError(f"{where}.kind: accuracy curves are NAS-Bench-201 look-ups")
-        _check_runs(config, spec["experiment"], [(f"{where}.runs", r) for r in spec["runs"]])
+        check_figure_runs(config, name, spec)
+        for key in FIGURE_OPTIONS:
+            if key in spec and key not in kind.options:
+                raise StudyConfigError(f"{where}.{key}: kind {kind.name} does not take it "
+                                       f"(takes: {', '.join(kind.options) or 'none of ' + ', '.join(FIGURE_OPTIONS)})")
+        criteria = config.get("stop_criteria", {}).get(exp["space"], [])
+        for i, stop in enumerate(spec.get("stops", [])):
+            if stop not in criteria or stop == "final":
+                raise StudyConfigError(f"{where}.stops[{i}]: {stop!r} is not a stop criterion of "
+                                       f"stop_criteria.{exp['space']} (final is no stop)")
+
+
+def check_figure_runs(config: dict, name: str, spec: dict) -> None:
+    """Runs of the figure's experiment or `experiment/run` of others of the same space that search its
+    dataset and seeds; one label (run name) per run."""
+    from darts_core.study.products import figure_dataset, figure_runs
+
+    where = f"figures.{name}.runs"
+    home = config["experiments"][spec["experiment"]]
+    dataset, labels = figure_dataset(config, name), {}
+    for i, (label, exp_name, run) in enumerate(figure_runs(config, name)):
+        if exp_name not in config["experiments"]:
+            raise StudyConfigError(f"{where}[{i}]: no experiment {exp_name!r}")
+        exp = config["experiments"][exp_name]
+        _check_runs(config, exp_name, [(f"{where}[{i}]", run)])
+        if exp["space"] != home["space"]:
+            raise StudyConfigError(f"{where}[{i}]: experiment {exp_name!r} searches the {exp['space']} space, the "
+                                   f"figure's experiment {spec['experiment']!r} the {home['space']} space")
+        if dataset not in exp["datasets"]:
+            raise StudyConfigError(f"{where}[{i}]: experiment {exp_name!r} does not search {dataset!r}")
+        missing = [s for s in spec.get("seeds", []) if s not in exp["seeds"]]
+        if missing:
+            raise StudyConfigError(f"figures.{name}.seeds: experiment {exp_name!r} does not search seed(s) "
+                                   f"{', '.join(map(str, missing))}")
+        if label in labels:
+            raise StudyConfigError(f"{where}[{i}]: a second run named {label!r} (runs[{labels[label]}]); a figure "
+                                   "labels its runs by name")
+        labels[label] = i
+
+
+def check_figure_epochs(config: dict, resolved: dict) -> None:
+    """`last_epochs`: every run of the figure searches at least that many epochs (after presets)."""
+    from darts_core.study.products import figure_dataset, figure_runs
+    from darts_core.study.searches import home_of
+
+    for name, spec in config.get("figures", {}).items():
+        n = spec.get("last_epochs")
+        if n is None:
+            continue
+        dataset = figure_dataset(config, name)
+        for i, (_, exp_name, run) in enumerate(figure_runs(config, name)):
+            home = home_of(config, exp_name, run)
+            cfg = resolved.get((*home, dataset))
+            if cfg is not None and cfg.epochs < n:
+                raise StudyConfigError(f"figures.{name}.last_epochs: {n}, but run {exp_name}/{run} "
+                                       f"searches {cfg.epochs} epochs (runs[{i}])")
 
 
 def check_tables(config: dict) -> None:

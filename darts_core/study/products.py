@@ -2,8 +2,9 @@
 
 Figures are the config's `figures` (each of a kind in darts_core.report.kinds.FIGURE_KINDS) plus Fig. 6(a)
 whenever the study has a benchmark table; a table's kind follows from its experiment's space (benchmark
-look-ups or retraining, darts_core.spaces). Per-run files of a figure come from the runs of its experiment
-on its dataset (default: the experiment's first).
+look-ups or retraining, darts_core.spaces). Per-run files of a figure come from its runs on its dataset
+(default: the experiment's first): runs of its experiment, or `other_experiment/run` (Fig. 2(h) draws Exp.1's
+runs beside Exp.3's), each labelled by its run name; `seeds` keeps only those searches.
 """
 
 from __future__ import annotations
@@ -58,16 +59,39 @@ def figure_names(config: dict) -> list[str]:
     return names + [OP_DISTRIBUTION_FIGURE] if has_benchmark(config) else names
 
 
+def figure_runs(config: dict, figure: str) -> list[tuple[str, str, str]]:
+    """(label, experiment, run) of each of a figure's `runs`: a run of its experiment, or `experiment/run`."""
+    spec = figure_spec(config, figure)
+    out = []
+    for ref in spec.get("runs", []):
+        exp_name, _, run = ref.rpartition("/")
+        out.append((run, exp_name or spec["experiment"], run))
+    return out
+
+
+def figure_experiments(config: dict, figure: str) -> list[str]:
+    """The experiments a figure draws runs from (its own first; none for Fig. 6(a))."""
+    spec = figure_spec(config, figure)
+    named = [spec["experiment"]] if "experiment" in spec else []
+    return list(dict.fromkeys(named + [exp for _, exp, _ in figure_runs(config, figure)]))
+
+
+def figure_dataset(config: dict, figure: str) -> str:
+    spec = figure_spec(config, figure)
+    return spec.get("dataset", config["experiments"][spec["experiment"]]["datasets"][0])
+
+
 def figure_panels(config: dict, figure: str) -> dict:
     """{run: {seed: path}} of a per-run figure: its kind's product file, or the run directory."""
     spec = figure_spec(config, figure)
     kind = figure_kind(spec["kind"])
-    exp = config["experiments"][spec["experiment"]]
-    dataset = spec.get("dataset", exp["datasets"][0])
-    panels = {run: {} for run in spec["runs"]}
-    for row in study_runs(config, [spec["experiment"]]):
-        if row["run"] in panels and row["dataset"] == dataset and row["dir"]:
-            panels[row["run"]][row["seed"]] = f"{row['dir']}/{kind.product}" if kind.product else row["dir"]
+    dataset, seeds = figure_dataset(config, figure), spec.get("seeds")
+    panels = {}
+    for label, exp_name, run in figure_runs(config, figure):
+        panels[label] = {}
+        for row in study_runs(config, [exp_name]):
+            if row["run"] == run and row["dataset"] == dataset and row["dir"] and (seeds is None or row["seed"] in seeds):
+                panels[label][row["seed"]] = f"{row['dir']}/{kind.product}" if kind.product else row["dir"]
     return panels
 
 
@@ -80,8 +104,7 @@ def figure_inputs(config: dict, figure: str) -> list[str]:
         return [f"{p.rsplit('/', 1)[0]}/{name}" if name != kind.product else p
                 for seeds in figure_panels(config, figure).values() for p in seeds.values()
                 for name in (kind.product, *kind.needs)]
-    exp = config["experiments"][spec["experiment"]]
-    dataset = spec.get("dataset", exp["datasets"][0])
+    dataset = figure_dataset(config, figure)
     names = kind.needs + ((layout.LOOKUP,) if dataset in benchmark_datasets(config, spec["experiment"]) else ())
     return [f"{d}/{name}" for seeds in figure_panels(config, figure).values() for d in seeds.values() for name in names]
 
@@ -95,8 +118,18 @@ def figure_params(config: dict, figure: str) -> dict:
     caption = kind.caption.format(
         title=spec["title"], paper=f" (paper: {paper})" if paper else "", paper_name=paper or "Figure 7",
         experiment=spec.get("experiment", ""), runs=", ".join(spec.get("runs", [])),
-        metric=spec.get("metric", "cifar10_test"))
+        metric=spec.get("metric", "cifar10_test"), stops=", ".join(spec.get("stops", [])) or "all but final")
+    if "seeds" in spec:
+        caption += f" Seeds drawn: {', '.join(map(str, spec['seeds']))}."
+    if "last_epochs" in spec:
+        caption += ALIGNED_NOTE.format(n=spec["last_epochs"])
     return {"kind": kind.name, "spec": spec, "inputs": inputs, "caption": caption}
+
+
+# the `last_epochs` option, in every kind's caption (darts_core.report.figures.align_last)
+ALIGNED_NOTE = (" Epochs aligned (the paper's Fig. 2(h)): only each run's last {n} epochs are drawn, against the "
+                "joint epoch k = epoch - (E - {n}) of a run of E epochs, so runs of different lengths (warm-up "
+                "or pre-training first) share one axis; k = 0 is the architecture {n} epochs before the end.")
 
 
 # ---- tables ---------------------------------------------------------------------------------------
@@ -206,7 +239,7 @@ def targets(config: dict) -> list[str]:
     tables, the retrain summaries."""
     default = set(default_experiments(config))
     out = [layout.MANIFEST.format(experiment=e) for e in config["experiments"] if e in default]
-    figures = [f for f in figure_names(config) if figure_spec(config, f).get("experiment") in default | {None}]
+    figures = [f for f in figure_names(config) if set(figure_experiments(config, f)) <= default]
     out += [layout.FIGURE.format(figure=f, ext=x) for f in figures for x in layout.FIGURE_EXTS]
     out += retrain_summaries(config, [n for n, e in config.get("retrain", {}).items() if e["experiment"] in default])
     out += [layout.PROTOCOL.format(ext=x) for x in layout.PROTOCOL_EXTS]
