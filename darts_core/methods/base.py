@@ -46,6 +46,9 @@ class MethodSpec:
     arch_parameters: bool = True
     # needs a supernet with a one-op-per-edge forward (NB201Supernet.forward_hard; GDAS, RSPS, SETN, ENAS)
     hard_forward: bool = False
+    # "module:Class" of a step that trains several seeds in one packed supernet (darts_core.search.packed);
+    # "" = not packable (compute.seeds_per_job runs it one seed per job)
+    packed: str = ""
 
     def check(self, values: dict) -> None:
         pass

@@ -42,5 +42,6 @@ SOURCES = {
     "darts-space": "quark0/darts cnn/train_search.py (RobustDARTS src/search/args.py agrees)",
     "nb1shot1": "automl/nasbench-1shot1 optimizers/darts/train_search.py defaults",
 }
-DARTS_V1 = MethodSpec("darts-v1", "darts_core.search.darts:DartsV1", presets=PRESETS, sources=SOURCES)
-DARTS_V2 = MethodSpec("darts-v2", "darts_core.search.darts:DartsV2")
+DARTS_V1 = MethodSpec("darts-v1", "darts_core.search.darts:DartsV1", presets=PRESETS, sources=SOURCES,
+                      packed="darts_core.search.packed:PackedDartsV1")
+DARTS_V2 = MethodSpec("darts-v2", "darts_core.search.darts:DartsV2", packed="darts_core.search.packed:PackedDartsV2")

@@ -45,6 +45,8 @@ class Space:
     # covers the data (benchmark.scratch), called (arch, num_classes, channels, num_cells, in_channels=)
     network: str = ""
     arch_index: str = ""  # "module:function": an arch's index in the space's benchmark, for file names
+    # "module:function" factory(cfg, k, num_classes, input_shape) of K seeds in one supernet; "" = none
+    packed_supernet: str = ""
 
     def canonical_arch(self, text: str) -> str:
         """The arch string in its canonical form (parsed, so a malformed one is a DartsCoreError)."""
@@ -54,6 +56,9 @@ class Space:
     def build_supernet(self, cfg, num_classes: int, input_shape: Sequence[int], mixer=None, **options):
         """`options`: what a method asks of the supernet beyond the config (its `supernet_options(cfg)`)."""
         return resolve(self.supernet)(cfg, num_classes, input_shape, mixer=mixer, **options)
+
+    def build_packed_supernet(self, cfg, k: int, num_classes: int, input_shape: Sequence[int]):
+        return resolve(self.packed_supernet)(cfg, k, num_classes, input_shape)
 
     def order(self, ops: Iterable[str]) -> tuple[str, ...]:
         """Distinct ops in the family's official order (ops it does not know last)."""
