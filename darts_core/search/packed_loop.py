@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import copy
+import importlib
 import time
 from pathlib import Path
 
@@ -218,7 +219,7 @@ def _run(cfgs, outs) -> None:
     _pack_optimizer(a_opt, [s.a_opt for s in seeds])
     module, _, attr = get_method(cfg.method).packed.partition(":")
     criterion = nn.CrossEntropyLoss()
-    method = getattr(__import__(module, fromlist=[attr]), attr)(model, criterion, w_opt, a_opt, cfg.grad_clip, packed_seeds)
+    method = getattr(importlib.import_module(module), attr)(model, criterion, w_opt, a_opt, cfg.grad_clip, packed_seeds)
     method.configure(cfg)
     progress = Progress(cfg.epochs)
     start, resumed = seeds[0].resumed or 0, seeds[0].resumed
