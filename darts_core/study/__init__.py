@@ -35,6 +35,12 @@ class Study:
         epochs = self.searches[experiment, run, dataset].epochs
         return searches.search_minutes(self.config, experiment, run, epochs)
 
+    def search_packs(self) -> list[dict]:
+        """Packed search jobs (compute.seeds_per_job > 1; darts_core.study.packs); [] otherwise."""
+        from darts_core.study import packs
+
+        return packs.search_packs(self.config, self.searches)
+
     def experiment_products(self, experiment) -> list[str]:
         return searches.experiment_products(self.config, experiment)
 
