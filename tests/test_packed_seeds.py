@@ -178,3 +178,24 @@ def test_what_cannot_be_packed_is_refused_in_one_line(tmp_path):
     assert "drop_path_prob" in packing_problem(_cfgs([0], drop_path_prob=0.2)[0])
     assert packing_problem(_cfgs([0], method="darts-v2")[0]) is None
     assert not list(tmp_path.iterdir())  # refused before any folder was made
+
+
+def test_folders_at_different_epochs_are_searched_one_by_one(tmp_path):
+    """Seed 0 already searched by a one-seed job: the packed job leaves it as it is and searches seed 1
+    alone, as a one-seed job would (its run.json then says nothing of packing)."""
+    cfgs = _cfgs([0, 1], epochs=1)
+    run_search(cfgs[0], tmp_path / "p0")
+    before = (tmp_path / "p0" / runlog.ALPHAS).read_bytes()
+    run_search(cfgs[1], tmp_path / "single1")
+    run_packed_search(cfgs, [tmp_path / "p0", tmp_path / "p1"])
+    assert (tmp_path / "p0" / runlog.ALPHAS).read_bytes() == before
+    assert (tmp_path / "p1" / runlog.ALPHAS).read_bytes() == (tmp_path / "single1" / runlog.ALPHAS).read_bytes()
+    assert "packed_seeds" not in json.loads((tmp_path / "p1" / runlog.RUN_INFO).read_text())
+
+
+def test_a_diverged_seed_is_marked_and_named(tmp_path):
+    dirs = [tmp_path / "a", tmp_path / "b"]
+    with pytest.raises(DartsCoreError, match=r"^seed (3|4): (train|valid \(alpha\)) loss is nan: the run diverged in epoch 1; no checkpoint"):
+        run_packed_search(_cfgs([3, 4], epochs=1, w_lr=1e12, grad_clip=0.0), dirs)
+    status = [json.loads((d / runlog.RUN_INFO).read_text())["status"] for d in dirs]
+    assert sorted(status) == ["diverged", "running"]

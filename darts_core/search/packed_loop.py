@@ -11,7 +11,8 @@ seed's part is copied back into its shadow, which writes that seed's checkpoint.
 a packed job resumes a single run's checkpoint and vice versa), products and run.json (with
 `packed_seeds`). `seconds` in metrics.csv is the wall time of the packed epoch (all K seeds).
 
-A diverged seed (NaN loss) ends the job, as in run_search: its run.json says diverged, the others keep
+Run folders left after different epochs (some seeds searched one per job before) are finished one after
+another by run_search, as one-seed jobs would. A diverged seed (NaN loss) ends the job, as in run_search: its run.json says diverged, the others keep
 their last checkpoint and resume with seeds_per_job 1.
 """
 
@@ -33,7 +34,7 @@ from darts_core.layout import RUN_LOCK
 from darts_core.methods import get_method, method_class
 from darts_core.nn.nb201_packed import pack_state, unpack_state
 from darts_core.runlog import RUN_INFO, folder_lock, write_json
-from darts_core.search.loop import resolve_device, seed_everything
+from darts_core.search.loop import resolve_device, run_search, seed_everything
 from darts_core.search.packed import SeedDiverged
 from darts_core.search.packing import check_pack
 from darts_core.search.progress import Progress
@@ -51,13 +52,19 @@ class _Seed:
         self.model, self.w_opt, self.a_opt, self.record, self.rng, self.resumed = model, w_opt, a_opt, record, rng, resumed
 
 
-def _with_seed(loader, seed: int):
-    """The loader of another seed over the same tensors (SearchBatches / PlainBatches are keyed by seed)."""
+def _with_seed(loader, seed: int, k: int):
+    """The loader of another seed over the same tensors (SearchBatches / PlainBatches are keyed by seed);
+    the job's `workers` shared by its k loaders (batches do not depend on the number of workers)."""
     out = copy.copy(loader)
     out.batches = copy.copy(loader.batches)
     out.batches.seed = seed
     out.batches.set_epoch(0)
+    out.workers = -(-loader.workers // k) if loader.workers > 0 else 0
     return out
+
+
+class _AtDifferentEpochs(Exception):
+    """The run folders were left after different epochs: one packed model cannot continue them."""
 
 
 def _sgd(params, cfg):
@@ -110,11 +117,16 @@ def run_packed_search(cfgs, out_dirs) -> list[Path]:
         raise DartsCoreError(f"packed search: {len(cfgs)} configs need as many distinct run folders, got {list(map(str, out_dirs))}")
     check_pack(cfgs)  # before any work
     outs = [Path(o) for o in out_dirs]
-    with contextlib.ExitStack() as stack:
-        for out in outs:
-            out.mkdir(parents=True, exist_ok=True)
-            stack.enter_context(folder_lock(out, RUN_LOCK))  # each folder one writer, as run_search
-        _run(list(cfgs), outs)
+    try:
+        with contextlib.ExitStack() as stack:
+            for out in outs:
+                out.mkdir(parents=True, exist_ok=True)
+                stack.enter_context(folder_lock(out, RUN_LOCK))  # each folder one writer, as run_search
+            _run(list(cfgs), outs)
+    except _AtDifferentEpochs as err:  # e.g. some seeds searched one per job before: finish each on its own
+        Progress(cfgs[0].epochs).log(f"run folders left after different epochs ({err}): searching them one by one")
+        for cfg, out in zip(cfgs, outs):
+            run_search(cfg, out)
     return outs
 
 
@@ -133,13 +145,10 @@ def _seeds(cfgs, outs, device):
             resumed = restore(load_checkpoint(ckpt), cfg, model, w_opt, a_opt, record, ckpt)  # sets that run's RNG
         else:
             record.add(0, model.alpha_log(0), model.genotype())
-        seeds.append(_Seed(cfg, out, _with_seed(base_search, cfg.seed), _with_seed(base_valid, cfg.seed), model, w_opt,
+        seeds.append(_Seed(cfg, out, _with_seed(base_search, cfg.seed, len(cfgs)), _with_seed(base_valid, cfg.seed, len(cfgs)), model, w_opt,
                            a_opt, record, rng_state(), resumed))
-    done = {s.resumed for s in seeds}
-    if len(done) > 1:
-        where = ", ".join(f"{s.out}: {s.resumed or 0}" for s in seeds)
-        raise DartsCoreError(f"packed search: the run folders were left after different epochs ({where}); resume them "
-                             "with compute.seeds_per_job: 1")
+    if len({s.resumed for s in seeds}) > 1:
+        raise _AtDifferentEpochs(", ".join(f"{s.out}: {s.resumed or 0}" for s in seeds))
     return seeds, num_classes, shape
 
 
