@@ -18,6 +18,7 @@ import multiprocessing as mp
 import os
 import statistics
 import time
+from queue import Empty
 
 
 def measure(k: int, threads: int, args, queue) -> None:
@@ -84,7 +85,13 @@ def main() -> None:
                 queue = ctx.Queue()
                 proc = ctx.Process(target=measure, args=(k, threads, args, queue))
                 proc.start()
-                out = queue.get()
+                while True:  # a measurement that dies (killed, out of memory) must not hang the benchmark
+                    try:
+                        out = queue.get(timeout=5)
+                        break
+                    except Empty:
+                        if not proc.is_alive():
+                            raise SystemExit(f"the {k or 'single'} measurement died (exit code {proc.exitcode})")
                 proc.join()
                 times[k] += out
                 print(f"threads {threads} round {r + 1} {'single' if k == 0 else f'K={k}':7s} "

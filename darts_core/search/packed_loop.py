@@ -39,7 +39,7 @@ from darts_core.search.packed import SeedDiverged
 from darts_core.search.packing import check_pack
 from darts_core.search.progress import Progress
 from darts_core.search.record import RunRecord, run_info
-from darts_core.search.schedule import set_lr, weight_lr
+from darts_core.search.schedule import alphas_frozen, set_lr, weight_lr
 from darts_core.search.state import CHECKPOINT, checkpoint_state, restore
 from darts_core.spaces import get_space
 
@@ -134,11 +134,12 @@ def _seeds(cfgs, outs, device):
     cfg0 = cfgs[0]
     base_search, base_valid, num_classes, shape = search_loaders(cfg0.dataset, cfg0.data_dir, cfg0.batch_size, cfg0.workers,
                                                                  cfg0.seed, cfg0.download, split=cfg0.search_split)
-    method_cls, space = method_class(cfg0.method), get_space(cfg0.space)
+    method_cls, space = method_class(cfg0.method, cfg0), get_space(cfg0.space)
     seeds = []
     for cfg, out in zip(cfgs, outs):
         seed_everything(cfg.seed, device)  # as run_search: the supernet's initialisation is its seed's
-        model = space.build_supernet(cfg, num_classes, shape, mixer=method_cls.make_mixer(cfg)).to(device)
+        options = method_cls.supernet_options(cfg) if hasattr(method_cls, "supernet_options") else {}  # as run_search
+        model = space.build_supernet(cfg, num_classes, shape, mixer=method_cls.make_mixer(cfg), **options).to(device)
         w_opt, a_opt = _sgd(model.weight_parameters(), cfg), method_cls.make_alpha_optimizer(model.arch_parameters(), cfg)
         record, ckpt, resumed = RunRecord(), out / CHECKPOINT, None
         if ckpt.exists():
@@ -223,7 +224,7 @@ def _run(cfgs, outs) -> None:
     if any(g is not None for g in grads):
         model.alpha.grad = torch.cat([g.reshape(-1) for g in grads]).view_as(model.alpha).clone()
     w_opt = _sgd(model.weight_parameters(), cfg)
-    a_opt = method_class(cfg.method).make_alpha_optimizer(model.arch_parameters(), cfg)
+    a_opt = method_class(cfg.method, cfg).make_alpha_optimizer(model.arch_parameters(), cfg)
     _pack_optimizer(w_opt, [s.w_opt for s in seeds])
     _pack_optimizer(a_opt, [s.a_opt for s in seeds])
     module, _, attr = get_method(cfg.method).packed.partition(":")
@@ -240,7 +241,7 @@ def _run(cfgs, outs) -> None:
     saved = resumed
     for epoch in range(start, cfg.epochs):
         tic = time.time()
-        frozen = epoch < cfg.warmup_epochs
+        frozen = alphas_frozen(cfg, epoch)
         try:
             train, last_valid = _train_epoch(cfg, epoch, method, seeds, w_opt, device, progress, frozen)
         except SeedDiverged as err:

@@ -15,8 +15,11 @@ from darts_core.spaces import get_space
 
 def packing_problem(cfg) -> str | None:
     """Why the searches of this setting (a SearchConfig) cannot be packed; None if they can."""
-    if not get_method(cfg.method).packed:
+    spec = get_method(cfg.method)
+    if not spec.packed:
         return f"method {cfg.method} has no packed implementation (packing: darts-v1, darts-v2)"
+    if spec.impl_for(cfg) != spec.impl:
+        return f"this setting runs a variant of {cfg.method} ({spec.impl_for(cfg)}), which has no packed implementation"
     if not get_space(cfg.space).packed_supernet:
         return f"space {cfg.space} has no packed supernet"
     if cfg.drop_path_prob > 0:

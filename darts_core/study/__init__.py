@@ -3,6 +3,7 @@
 - `config`: read the config files, the JSON schema (one-line errors), the schema's defaults.
 - `checks`: the cross-references the schema cannot express.
 - `searches`: experiments x runs x datasets x seeds -> run directories and settings (presets, reuse).
+- `packs`: with `compute.seeds_per_job` K > 1, the seeds of a packable search setting in groups of K, one job each.
 - `retrain`: the `retrain` entries -> retrain jobs and their summaries (Tables 4-5).
 - `products`: figures and tables (by kind, darts_core.report.kinds), the files each reads, the targets.
 - `plan`: the planned searches with resolved settings, their sources and per-epoch learning rates.
