@@ -26,6 +26,8 @@ def packing_problem(cfg) -> str | None:
         return "drop_path_prob > 0 draws drop-path masks from the global RNG, which packed seeds would share"
     if cfg.online_stop is not None:
         return "an online stop may end one seed before the others"
+    if getattr(cfg, "amp", "off") not in ("off", False):  # the speed switch of branch `fast`, once merged
+        return f"amp {cfg.amp}: the packed step runs in the config's full precision"
     return None
 
 
