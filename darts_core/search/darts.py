@@ -44,10 +44,12 @@ class DartsV1:
         self.model, self.criterion = model, criterion
         self.w_optimizer, self.a_optimizer, self.grad_clip = w_optimizer, a_optimizer, grad_clip
         self.alphas_first, self.clip_alphas = False, True  # xautodl's loop; configure() may switch
+        self.alpha_grads_only = True  # False: the straightforward backward into everything (benchmarks)
 
     def configure(self, cfg) -> None:
         quark0 = cfg.loop == "quark0"
         self.alphas_first, self.clip_alphas = quark0, not quark0
+        self.alpha_grads_only = bool(getattr(cfg, "fast_path", True))
 
     def weight_step(self, x, y):
         self.w_optimizer.zero_grad()
@@ -66,7 +68,15 @@ class DartsV1:
         self.a_optimizer.zero_grad()
         loss = self.criterion(self.model(x), y)
         _finite(loss, "valid (alpha) loss")
-        loss.backward()
+        alphas = list(self.model.arch_parameters())
+        if self.alpha_grads_only:
+            # the official loss.backward() also fills the weights' .grad, which the next weight step zeroes
+            # unread (w_optimizer.zero_grad()): computing the alpha gradient alone skips the weight-gradient
+            # convolutions; alpha.grad ends as it would (set, after a_optimizer.zero_grad())
+            for a, g in zip(alphas, torch.autograd.grad(loss, alphas)):
+                a.grad = g if a.grad is None else a.grad.add_(g)
+        else:
+            loss.backward()
         self.a_optimizer.step()
         return loss.detach()
 

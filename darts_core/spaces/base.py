@@ -37,6 +37,7 @@ class Space:
     evaluation: str  # "benchmark" (NAS-Bench-201 look-up) or "retrain" (trained from scratch)
     benchmark_datasets: tuple[str, ...] = ()  # datasets the look-up covers (evaluation "benchmark")
     hard_forward: bool = False  # the supernet has a one-op-per-edge forward (GDAS, RSPS)
+    speed_switches: bool = False  # its builder reads channels_last, amp and compile (issue 18)
     edges_share_ops: bool = False  # every edge of a cell searches the same ops (an alpha log must agree)
 
     def build_supernet(self, cfg, num_classes: int, input_shape: Sequence[int], mixer=None):

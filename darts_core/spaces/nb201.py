@@ -103,6 +103,7 @@ class Nb201Space(Space):
     evaluation: str = "benchmark"
     benchmark_datasets: tuple[str, ...] = ("cifar10", "cifar100", "ImageNet16-120")
     hard_forward: bool = True  # NB201Supernet.forward_hard
+    speed_switches: bool = True  # nb201_supernet.build_supernet
     edges_share_ops: bool = True
 
     def check_ops(self, ops: Sequence[str]) -> tuple[str, ...]:
