@@ -262,6 +262,9 @@ class NB201Supernet(nn.Module):
         return nb201.derive_arch(self.logged_weights().cpu().numpy(), self.ops)
 
 
+COMPILE_BACKEND = "inductor"  # torch.compile's backend for the `compile` switch
+
+
 def build_supernet(cfg, num_classes: int, input_shape: Sequence[int], mixer=None) -> NB201Supernet:
     """Space factory registered as `nb201` (see darts_core.spaces). The speed switches (fast_path,
     channels_last, compile) are read with defaults, so configs without them build the default."""
@@ -270,5 +273,5 @@ def build_supernet(cfg, num_classes: int, input_shape: Sequence[int], mixer=None
                           channels_last=getattr(cfg, "channels_last", False), amp=getattr(cfg, "amp", "off"))
     if getattr(cfg, "compile", False):
         # in place (nn.Module.compile): the module object, its parameters and state_dict keys stay as they are
-        model.compile(backend="inductor")
+        model.compile(backend=COMPILE_BACKEND)
     return model
