@@ -6,6 +6,7 @@ path, the default, in tests/test_nb201_supernet.py."""
 from __future__ import annotations
 
 import copy
+import os
 
 import pytest
 import torch
@@ -100,10 +101,13 @@ def steppers(method_cls, model):
     return method_cls(model, crit, w, a, 5.0)
 
 
+@pytest.mark.parametrize("loop", ["xautodl", "quark0"])
 @pytest.mark.parametrize("method_cls", [DartsV1, DartsV2])
-def test_alpha_only_gradients_take_the_same_steps_as_backward_into_everything(method_cls):
+def test_alpha_only_gradients_take_the_same_steps_as_backward_into_everything(method_cls, loop):
     fast, slow = two_paths(track=True)
     mf, ms = steppers(method_cls, fast), steppers(method_cls, slow)
+    for m in (mf, ms):
+        m.configure(resolve_config({"loop": loop}))
     ms.alpha_grads_only = False
     for seed in range(3):
         xt, yt = data(seed=10 + seed)
@@ -113,7 +117,8 @@ def test_alpha_only_gradients_take_the_same_steps_as_backward_into_everything(me
         close(lf, ls, 1e-10)
     for pf, ps in zip(fast.parameters(), slow.parameters()):
         close(pf.detach(), ps.detach(), 1e-9)
-    close(fast.alpha.grad, slow.alpha.grad, 1e-9)  # the clip rule reads it at the next weight step
+    if loop == "xautodl":  # the clip rule reads it at the next weight step; quark0's loop never reads it
+        close(fast.alpha.grad, slow.alpha.grad, 1e-9)
 
 
 def test_alpha_step_computes_no_weight_gradient():
@@ -168,10 +173,15 @@ def test_speed_switches_are_checked():
         resolve_config({"method": "gdas", "compile": True})
 
 
-@pytest.mark.parametrize("backend", ["aot_eager", pytest.param("inductor", marks=pytest.mark.slow)])
+INDUCTOR = pytest.mark.skipif(os.environ.get("DARTS_TEST_INDUCTOR") != "1",
+                              reason="inductor's C++ compilation: set DARTS_TEST_INDUCTOR=1 (it did not finish in 20 "
+                                     "minutes on the shared 2-core development machine)")
+
+
+@pytest.mark.parametrize("backend", ["aot_eager", pytest.param("inductor", marks=[pytest.mark.slow, INDUCTOR])])
 def test_compile_switch_runs_a_step_and_matches_eager(backend, monkeypatch):
     """aot_eager captures the same forward and backward graphs as inductor (dynamo + AOTAutograd) without
-    generating C++; inductor itself (minutes of compilation on 2 CPU cores) is the slow variant."""
+    generating C++; inductor itself is the opt-in variant."""
     from darts_core.nn import nb201_supernet
     from darts_core.nn.nb201_supernet import build_supernet
 

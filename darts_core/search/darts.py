@@ -56,7 +56,14 @@ class DartsV1:
         logits = self.model(x)
         loss = self.criterion(logits, y)
         _finite(loss, "train loss")
-        loss.backward()
+        if self.alpha_grads_only and not self.clip_alphas:
+            # quark0's loop: the train-loss alpha gradient is never read (the clip covers the weights only,
+            # and the alpha step zeroes alpha.grad first), so only the weight gradients are computed
+            weights = [p for p in self.model.weight_parameters() if p.requires_grad]
+            for p, g in zip(weights, torch.autograd.grad(loss, weights)):
+                p.grad = g if p.grad is None else p.grad.add_(g)
+        else:
+            loss.backward()
         if self.grad_clip > 0:  # xautodl clip_grad_norm_(network.parameters(), 5): weights and alphas
             params = list(self.model.weight_parameters())
             params += list(self.model.arch_parameters()) if self.clip_alphas else []
