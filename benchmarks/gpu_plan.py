@@ -114,6 +114,8 @@ def main() -> None:
     p.add_argument("--steps-per-epoch", type=int, default=391, help="25k train images / batch 64")
     p.add_argument("--study", default=None, help="`python -m darts_core study --json` output (default: run it)")
     p.add_argument("--packed", default="1,2,4,8", help="K values for the packed-seed estimate")
+    p.add_argument("--rows", default="nb201:darts-v1,nb201:darts-v2,darts:darts-v1",
+                   help="space:method steps to count (the study needs these three; darts:darts-v2 on request)")
     args = p.parse_args()
     torch.set_num_threads(1)
     peak, bw, ov = args.peak_tflops * 1e12, args.hbm_gbs * 1e9, args.launch_us * 1e-6
@@ -124,7 +126,7 @@ def main() -> None:
           "CPU-measured FLOPs/bytes/kernel counts, not GPU measurements.\n")
     print("| space | method | GFLOP/step | GB moved/step | kernels/step | top kernels | est. ms/step | est. s/epoch |")
     print("|---|---|---|---|---|---|---|---|")
-    for space, method in (("nb201", "darts-v1"), ("nb201", "darts-v2"), ("darts", "darts-v1"), ("darts", "darts-v2")):
+    for space, method in (r.split(":") for r in args.rows.split(",")):
         c = count_step(space, method)
         flops = sum(f for _, f, _ in c["train"])
         assert abs(flops - c["flop_counter_total"]) <= 1e-6 * max(flops, 1), (flops, c["flop_counter_total"])
