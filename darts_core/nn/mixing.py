@@ -204,3 +204,54 @@ class ControllerPathMixer:
 
     def expected(self, alpha: torch.Tensor) -> torch.Tensor:
         return torch.softmax(alpha, dim=-1)
+
+
+# --- the mixed sum itself -------------------------------------------------------------------------
+
+
+class _WeightedSum(torch.autograd.Function):
+    """out = sum_k w[k] * t_k in one accumulator (no product tensor per term); backward: grad t_k =
+    w[k] * g, grad w[k] = <g, t_k> (a dot product, no product tensor either). The backward is written in
+    differentiable ops, so double backward (the exact alpha Hessian, darts_core.search.hessian) works."""
+
+    @staticmethod
+    def forward(ctx, w, *tensors):
+        dtype = tensors[0].dtype
+        for t in tensors[1:]:  # mixed precision (autocast): accumulate in the widest input type
+            dtype = torch.promote_types(dtype, t.dtype)
+        out = torch.mul(tensors[0].to(dtype), w[0].to(dtype))
+        for k in range(1, len(tensors)):
+            out.addcmul_(tensors[k], w[k].to(dtype))
+        ctx.save_for_backward(w, *tensors)
+        return out
+
+    @staticmethod
+    def backward(ctx, g):
+        w, *tensors = ctx.saved_tensors
+        need_w = ctx.needs_input_grad[0]
+        grad_w = torch.stack([_dot(g, t) for t in tensors]).to(w.dtype) if need_w else None
+        grads = [(g * w[k].to(g.dtype)).to(t.dtype) if ctx.needs_input_grad[k + 1] else None
+                 for k, t in enumerate(tensors)]
+        return (grad_w, *grads)
+
+
+def _dot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
+    """<a, b> over all elements. Flattened per sample where that is a view (a channel slice of an NCHW
+    tensor is contiguous within each sample), which the CPU kernels run several times faster than the
+    4-D product. Half-precision inputs are summed in float32."""
+    if a.dtype in (torch.float16, torch.bfloat16) or b.dtype in (torch.float16, torch.bfloat16):
+        a, b = a.float(), b.float()
+    if a.dim() > 1 and b.dim() > 1:
+        try:
+            a, b = a.view(a.shape[0], -1), b.view(b.shape[0], -1)
+        except RuntimeError:  # not viewable (channels_last slices): the 4-D product
+            pass
+    return (a * b).sum()
+
+
+def weighted_sum(weights: torch.Tensor, tensors: list[torch.Tensor]) -> torch.Tensor:
+    """sum_k weights[k] * tensors[k] (weights: 1-D, one per tensor), same math as the term-by-term sum up
+    to float rounding (the order of additions is the same, left to right)."""
+    if len(tensors) != weights.numel():
+        raise ValueError(f"weighted_sum: {weights.numel()} weights for {len(tensors)} tensors")
+    return _WeightedSum.apply(weights, *tensors)

@@ -8,6 +8,7 @@ NB201 supernet every searching cell keeps its width and stride 1, so the shape-c
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from darts_core.errors import DartsCoreError
@@ -48,6 +49,50 @@ def make_op(name: str, channels: int, affine: bool, track_running_stats: bool, b
     if name == "avg_pool_3x3":  # POOLING(mode="avg"): count_include_pad=False
         return nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)
     raise DartsCoreError(f"unknown NAS-Bench-201 op {name!r}")
+
+
+def _box3(x: torch.Tensor) -> torch.Tensor:
+    """Zero-padded 3x3 box sum over the last two dims, as two 3-tap separable sums (stride 1)."""
+    p = F.pad(x, (1, 1, 1, 1))
+    h = p[..., :-2] + p[..., 1:-1]
+    h = h + p[..., 2:]
+    v = h[..., :-2, :] + h[..., 1:-1, :]
+    return v + h[..., 2:, :]
+
+
+class _AvgPool3x3(torch.autograd.Function):
+    """avg_pool2d(x, 3, 1, 1, count_include_pad=False) = box3(x) / count, count = in-image cells of each
+    window (9, 6 at edges, 4 at corners). The box sum is self-adjoint, so the backward is box3(g / count):
+    one pass each way. (The CPU's NCHW avg_pool2d kernel with count_include_pad=False is several times
+    slower.) The backward is itself differentiable (double backward for the exact Hessian)."""
+
+    @staticmethod
+    def forward(ctx, x, inv_count):
+        ctx.save_for_backward(inv_count)
+        return _box3(x) * inv_count
+
+    @staticmethod
+    def backward(ctx, g):
+        (inv_count,) = ctx.saved_tensors
+        return _box3(g * inv_count), None
+
+
+class AvgPool3x3(nn.Module):
+    """Same math as nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False) (up to rounding): the
+    box-sum form on the CPU, the native kernel elsewhere (one kernel launch instead of six on a GPU)."""
+
+    def __init__(self):
+        super().__init__()
+        self._inv: dict = {}
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.device.type != "cpu":
+            return F.avg_pool2d(x, 3, stride=1, padding=1, count_include_pad=False)
+        key = (x.shape[-2], x.shape[-1], x.device, x.dtype)
+        if key not in self._inv:
+            ones = torch.ones(1, 1, *key[:2], device=x.device, dtype=x.dtype)
+            self._inv[key] = 1.0 / _box3(ones)
+        return _AvgPool3x3.apply(x, self._inv[key])
 
 
 class ResNetBasicBlock(nn.Module):

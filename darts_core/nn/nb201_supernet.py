@@ -11,6 +11,13 @@ NAS201SearchCell_PartialChannel): with `partial_channels` k > 1 every edge's ops
 channels of their input node, the other channels pass through, and the edge output is
 channel_shuffle(cat(mixed, rest), k). Pruned ops (`set_op_mask`) are not run: the mixer gives them weight
 0 (the official MixedOp skips `w == 0`); `widen(k)` widens every conv op to C/k channels (darts_core.nn.widen).
+
+The fast path (`fast=True`, the default; issue 18) computes the same function with fewer, larger kernels:
+the same-shaped convs of all edges leaving a node run as one conv (their weights concatenated along the
+output channels) followed by one BatchNorm over the concatenated channels (per channel, so exact), and
+each node's sum over its edges and ops is one fused weighted sum (`mixing.weighted_sum`). The parameters,
+their order and the BN buffers are those of the straightforward path (`fast=False`, kept as the reference
+for tests and benchmarks); results agree up to float rounding (the order of additions differs).
 """
 
 from __future__ import annotations
@@ -19,13 +26,14 @@ from collections.abc import Sequence
 
 import pandas as pd
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from darts_core import runlog
 from darts_core.errors import DartsCoreError
 from darts_core.nn.darts_ops import drop_path
-from darts_core.nn.mixing import SoftmaxMixer
-from darts_core.nn.nb201_ops import ReLUConvBN, ResNetBasicBlock, make_op
+from darts_core.nn.mixing import SoftmaxMixer, weighted_sum
+from darts_core.nn.nb201_ops import AvgPool3x3, ReLUConvBN, ResNetBasicBlock, make_op
 from darts_core.nn.widen import Widened, widen_relu_conv_bn
 from darts_core.spaces import nb201
 
@@ -36,14 +44,58 @@ def channel_shuffle(x: torch.Tensor, groups: int) -> torch.Tensor:
     return x.view(b, groups, c // groups, h, w).transpose(1, 2).reshape(b, c, h, w)
 
 
+
+_CONVS = ("nor_conv_1x1", "nor_conv_3x3")
+
+
+def _edge_index(i: int, j: int) -> int:
+    """Position of edge `i<-j` in nb201.EDGES (node-major, source-minor)."""
+    return i * (i - 1) // 2 + j
+
+
+def batched_conv_bn(ops: Sequence[ReLUConvBN], relu_x: torch.Tensor) -> torch.Tensor:
+    """[op[2](op[1](relu_x)) for op in ops] concatenated along channels, as one conv and one BatchNorm.
+
+    Exact: a conv's output channels are independent, and BatchNorm normalises each channel by its own
+    statistics, so stacking the convs' weights (and biases) and the BNs' buffers changes no value. Running
+    statistics (track_running_stats) are updated in the concatenated copy and written back to each BN, as
+    nn.BatchNorm2d.forward would (momentum, num_batches_tracked)."""
+    convs, bns = [op[1] for op in ops], [op[2] for op in ops]
+    c0, b0 = convs[0], bns[0]
+    weight = torch.cat([c.weight for c in convs]) if len(convs) > 1 else c0.weight
+    bias = None if c0.bias is None else (torch.cat([c.bias for c in convs]) if len(convs) > 1 else c0.bias)
+    y = F.conv2d(relu_x, weight, bias, c0.stride, c0.padding, c0.dilation, c0.groups)
+    factor = 0.0 if b0.momentum is None else b0.momentum
+    update = b0.training and b0.track_running_stats
+    if update and b0.num_batches_tracked is not None:
+        for b in bns:
+            b.num_batches_tracked.add_(1)
+        if b0.momentum is None:
+            factor = 1.0 / float(b0.num_batches_tracked)
+    use_batch_stats = b0.training or (b0.running_mean is None and b0.running_var is None)
+    keep = b0.running_mean is not None and (not b0.training or b0.track_running_stats)
+    mean = torch.cat([b.running_mean for b in bns]) if keep else None
+    var = torch.cat([b.running_var for b in bns]) if keep else None
+    gamma = torch.cat([b.weight for b in bns]) if b0.affine else None
+    beta = torch.cat([b.bias for b in bns]) if b0.affine else None
+    out = F.batch_norm(y, mean, var, gamma, beta, use_batch_stats, factor, b0.eps)
+    if keep and update:
+        with torch.no_grad():
+            for b, m, v in zip(bns, mean.split(b0.num_features), var.split(b0.num_features)):
+                b.running_mean.copy_(m)
+                b.running_var.copy_(v)
+    return out
+
+
 class NB201SearchCell(nn.Module):
     """4 nodes, 6 edges `i<-j` (nb201.EDGES order); node i = sum_j sum_op w * op(node j); output node 3."""
 
     def __init__(self, channels: int, ops: Sequence[str], track_running_stats: bool, partial_channels: int = 1,
-                 conv_bias: bool | None = None):
+                 conv_bias: bool | None = None, fast: bool = True):
         super().__init__()
-        self.ops = tuple(ops)
+        self.ops, self.fast = tuple(ops), bool(fast)
         self.channels, self.k = channels, partial_channels
+        self._index_cache: dict = {}
         # affine=False in searching cells (DARTS-V1.py model_config "affine": False)
         c = channels // partial_channels
         self.edges = nn.ModuleDict(
@@ -51,6 +103,7 @@ class NB201SearchCell(nn.Module):
              for e in nb201.EDGES}
         )
         self.pool = nn.AvgPool2d(3, stride=1, padding=1, count_include_pad=False)
+        self.fast_pool = AvgPool3x3()  # same math, a faster kernel (nb201_ops.AvgPool3x3)
         self.has_conv = bool({"nor_conv_1x1", "nor_conv_3x3"} & set(self.ops))
         self.has_pool = "avg_pool_3x3" in self.ops
 
@@ -71,7 +124,51 @@ class NB201SearchCell(nn.Module):
         return out if out is not None else x.mul(0.0)
 
     def forward(self, x: torch.Tensor, weights: torch.Tensor, drop_prob: float = 0.0, kept=None) -> torch.Tensor:
-        """`kept`: per edge, the indices of the ops not pruned (None: all)."""
+        """`kept`: per edge, the indices of the ops not pruned (None: all). Drop path (per edge), partial
+        channels and pruned ops take the reference path."""
+        if self.fast and self.k == 1 and kept is None and not (drop_prob > 0.0 and self.training):
+            return self.forward_fast(x, weights)
+        return self.forward_reference(x, weights, drop_prob, kept)
+
+    def forward_fast(self, x: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
+        """Node by node: once node j is known, the convs of all edges leaving it run batched
+        (`batched_conv_bn`); node j+1 is then one weighted sum over every (edge, op) term that enters it."""
+        n, ops = nb201.MAX_NODES, self.ops
+        flat = weights.reshape(-1)
+        terms: list[list[torch.Tensor]] = [[] for _ in range(n)]
+        nodes = [x]
+        for j in range(n - 1):
+            h, dests = nodes[j], range(j + 1, n)
+            relu = torch.relu(h) if self.has_conv else None
+            pool = self.fast_pool(h) if self.has_pool else None
+            conv = {o: batched_conv_bn([self.edges[f"{i}_{j}"][o] for i in dests], relu).split(self.channels, dim=1)
+                    for o, name in enumerate(ops) if name in _CONVS}
+            for d, i in enumerate(dests):
+                for o, name in enumerate(ops):
+                    if name == "skip_connect":
+                        terms[i].append(h)
+                    elif name == "avg_pool_3x3":
+                        terms[i].append(pool)
+                    elif name in _CONVS:
+                        terms[i].append(conv[o][d])
+            if terms[j + 1]:
+                nodes.append(weighted_sum(flat[self._term_index(j + 1, flat.device)], terms[j + 1]))
+            else:  # only `none`: zeros, as the reference's x.mul(0)
+                nodes.append(h.mul(0.0))
+        return nodes[-1]
+
+    def _term_index(self, i: int, device) -> torch.Tensor:
+        """Flat (edge * len(ops) + op) index of every term entering node i, in forward_fast's order."""
+        key = (i, str(device))
+        if key not in self._index_cache:
+            idx = [_edge_index(i, j) * len(self.ops) + o for j in range(i) for o, name in enumerate(self.ops)
+                   if name != "none"]
+            self._index_cache[key] = torch.tensor(idx, dtype=torch.long, device=device)
+        return self._index_cache[key]
+
+    def forward_reference(self, x: torch.Tensor, weights: torch.Tensor, drop_prob: float = 0.0, kept=None) -> torch.Tensor:
+        """The straightforward path: edge by edge, op by op (ReLU and pooling shared per node); `kept`: per
+        edge, the indices of the ops not pruned (None: all)."""
         nodes, shared, k = [x], [], 0
         part = self.channels // self.k
         for i in range(1, nb201.MAX_NODES):
@@ -139,8 +236,10 @@ class NB201Supernet(nn.Module):
 
     def __init__(self, num_classes: int, channels: int = 16, num_cells: int = 5, ops: Sequence[str] = nb201.OPS,
                  track_running_stats: bool = False, in_channels: int = 3, mixer=None, partial_channels: int = 1,
-                 conv_bias: bool | None = None):
+                 conv_bias: bool | None = None, fast: bool = True, channels_last: bool = False, amp: str = "off"):
         super().__init__()
+        self.channels_last = bool(channels_last)  # NHWC activations (faster convs on some CPUs/GPUs)
+        self.amp = amp  # "bf16": the forward under bfloat16 autocast, logits returned in float32
         self.ops = nb201.check_ops(ops)
         self.mixer = mixer or SoftmaxMixer()
         if partial_channels != 1 and getattr(self.mixer, "hard", False):
@@ -155,7 +254,7 @@ class NB201Supernet(nn.Module):
         cells, prev = [], c
         for width, red in zip(widths, reduce):
             cells.append(ResNetBasicBlock(prev, width) if red else
-                         NB201SearchCell(width, self.ops, track_running_stats, partial_channels, conv_bias))
+                         NB201SearchCell(width, self.ops, track_running_stats, partial_channels, conv_bias, fast))
             prev = width
         self.cells = nn.ModuleList(cells)
         self.lastact = nn.Sequential(nn.BatchNorm2d(prev), nn.ReLU(inplace=True))
@@ -171,12 +270,20 @@ class NB201Supernet(nn.Module):
         return [p for p in self.parameters() if p is not self.alpha]
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.amp == "bf16":
+            with torch.autocast(x.device.type, dtype=torch.bfloat16):
+                return self._forward(x).float()
+        return self._forward(x)
+
+    def _forward(self, x: torch.Tensor) -> torch.Tensor:
         p, hard = self.drop_path_prob, getattr(self.mixer, "hard", False)
         if hard:  # one op per edge (GDAS, RSPS): one draw per forward, shared by all cells
             weights, index = self.mixer.sample(self.alpha)
             index = index.tolist()
         else:
             weights = self.mixer(self.alpha)  # once per forward, shared by all cells
+        if self.channels_last:
+            x = x.contiguous(memory_format=torch.channels_last)
         h = self.stem(x)
         for cell in self.cells:
             if isinstance(cell, NB201SearchCell):
@@ -217,10 +324,19 @@ class NB201Supernet(nn.Module):
         return nb201.derive_arch(self.logged_weights().cpu().numpy(), self.ops)
 
 
+COMPILE_BACKEND = "inductor"  # torch.compile's backend for the `compile` switch
+
+
 def build_supernet(cfg, num_classes: int, input_shape: Sequence[int], mixer=None, partial_channels: int = 1,
                    conv_bias: bool | None = None) -> NB201Supernet:
     """Space factory registered as `nb201` (see darts_core.spaces); `partial_channels`, `conv_bias`: what a
-    method may ask for (its supernet_options)."""
-    return NB201Supernet(num_classes, cfg.channels, cfg.num_cells, cfg.ops, cfg.track_running_stats,
-                         in_channels=int(input_shape[0]), mixer=mixer, partial_channels=partial_channels,
-                         conv_bias=conv_bias)
+    method may ask for (its supernet_options). The speed switches (fast_path, channels_last, compile) are
+    read with defaults, so configs without them build the default."""
+    model = NB201Supernet(num_classes, cfg.channels, cfg.num_cells, cfg.ops, cfg.track_running_stats,
+                          in_channels=int(input_shape[0]), mixer=mixer, partial_channels=partial_channels,
+                          conv_bias=conv_bias, fast=getattr(cfg, "fast_path", True),
+                          channels_last=getattr(cfg, "channels_last", False), amp=getattr(cfg, "amp", "off"))
+    if getattr(cfg, "compile", False):
+        # in place (nn.Module.compile): the module object, its parameters and state_dict keys stay as they are
+        model.compile(backend=COMPILE_BACKEND)
+    return model

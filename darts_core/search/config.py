@@ -43,6 +43,7 @@ SCHEDULES = ("cosine", "constant")
 LOOPS = ("xautodl", "quark0")
 DEVICES = ("auto", "cpu", "cuda")
 HESSIAN_METHODS = ("exact", "lanczos")
+AMP_MODES = ("off", "bf16")  # fp16 would need loss scaling (a GradScaler): not implemented
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,11 @@ class _CommonSettings:
     drop_path_prob: float = 0.0  # R-DARTS ScheduledDropPath p (p * epoch / (epochs - 1)); 0 = off
     cutout_length: int = 16  # scheduled cutout, on only with drop path (RobustDARTS); 0 = off
     cutout_prob: float = 1.0
+    # --- speed switches (issue 18): the same math, or (amp) a documented change of precision ---------
+    fast_path: bool = True  # batched convs, fused mixed sums, alpha-only alpha gradients; False: the reference
+    channels_last: bool = False  # NHWC activations in the NB201 supernet
+    amp: str = "off"  # autocast of the forward passes: off | bf16 | fp16 (fp16 only on CUDA)
+    compile: bool = False  # torch.compile (inductor) of the supernet's forward; off until measured on a GPU
     preset: str = "darts"
 
 
@@ -154,7 +160,7 @@ def resolve_config(mapping: dict) -> SearchConfig:
     if not isinstance(betas, (list, tuple)) or len(betas) != 2:
         raise DartsCoreError(f"a_betas must be two numbers, got {betas!r}")
     v["a_betas"] = tuple(_float("a_betas", b, high=1.0) for b in betas)
-    for key in ("track_running_stats", "w_nesterov", "download"):
+    for key in ("track_running_stats", "w_nesterov", "download", "fast_path", "channels_last", "compile"):
         v[key] = _bool(key, v[key])
     if v["w_nesterov"] and v["w_momentum"] == 0:
         raise DartsCoreError("w_nesterov needs w_momentum > 0")
@@ -163,6 +169,7 @@ def resolve_config(mapping: dict) -> SearchConfig:
         v["w_lr_t_max"] = _int("w_lr_t_max", v["w_lr_t_max"], 1)
     v["loop"] = _choice("loop", v["loop"], LOOPS)
     v["hessian_method"] = _choice("hessian_method", v["hessian_method"], HESSIAN_METHODS)
+    v["amp"] = _choice("amp", "off" if v["amp"] is False else v["amp"], AMP_MODES)  # YAML reads a bare off as false
     device = str(v["device"])
     if not (device in DEVICES or device.startswith("cuda:")):
         raise DartsCoreError(f"device {device!r} is not one of auto, cpu, cuda, cuda:N")
@@ -195,6 +202,12 @@ def _method_settings(v: dict) -> None:
     v["cutout_prob"] = _float("cutout_prob", v["cutout_prob"])
     if v["cutout_prob"] > 1:
         raise DartsCoreError(f"cutout_prob must be <= 1, got {v['cutout_prob']}")
+    asked = [k for k, off in (("channels_last", False), ("amp", "off"), ("compile", False)) if v[k] != off]
+    if asked and not get_space(v["space"]).speed_switches:
+        raise DartsCoreError(f"{asked[0]}: the {v['space']} supernet does not implement this switch (only nb201's does)")
+    if v["compile"] and get_method(method).hard_forward:
+        raise DartsCoreError(f"compile: {method} runs a new one-op-per-edge graph at each step; compile is for "
+                             "the methods that mix all ops")
     if get_method(method).hard_forward and not get_space(v["space"]).hard_forward:
         raise DartsCoreError(f"method {method} needs a one-op-per-edge forward, which only the nb201 supernet has "
                              f"(space {v['space']!r})")
@@ -212,7 +225,8 @@ def _method_settings(v: dict) -> None:
 SEED_LIMIT = 2**32  # np.random.seed takes 0 <= seed < 2**32
 
 # settings that may change between a run and its resumption (they do not change the result)
-NOT_SCIENTIFIC = frozenset({"data_dir", "device", "workers", "download"})
+# (fast_path, channels_last, compile: the same math, float rounding apart; amp changes precision, so counts)
+NOT_SCIENTIFIC = frozenset({"data_dir", "device", "workers", "download", "fast_path", "channels_last", "compile"})
 # settings SearchConfig no longer has, with the one value they could hold: a checkpoint written before
 # their removal still resumes (drnas_progressive, once a setting that could only be false, is one again:
 # a checkpoint written with false resumes as the plain DrNAS it is)

@@ -44,17 +44,26 @@ class DartsV1:
         self.model, self.criterion = model, criterion
         self.w_optimizer, self.a_optimizer, self.grad_clip = w_optimizer, a_optimizer, grad_clip
         self.alphas_first, self.clip_alphas = False, True  # xautodl's loop; configure() may switch
+        self.alpha_grads_only = True  # False: the straightforward backward into everything (benchmarks)
 
     def configure(self, cfg) -> None:
         quark0 = cfg.loop == "quark0"
         self.alphas_first, self.clip_alphas = quark0, not quark0
+        self.alpha_grads_only = bool(getattr(cfg, "fast_path", True))
 
     def weight_step(self, x, y):
         self.w_optimizer.zero_grad()
         logits = self.model(x)
         loss = self.criterion(logits, y)
         _finite(loss, "train loss")
-        loss.backward()
+        if self.alpha_grads_only and not self.clip_alphas:
+            # quark0's loop: the train-loss alpha gradient is never read (the clip covers the weights only,
+            # and the alpha step zeroes alpha.grad first), so only the weight gradients are computed
+            weights = [p for p in self.model.weight_parameters() if p.requires_grad]
+            for p, g in zip(weights, torch.autograd.grad(loss, weights)):
+                p.grad = g if p.grad is None else p.grad.add_(g)
+        else:
+            loss.backward()
         if self.grad_clip > 0:  # xautodl clip_grad_norm_(network.parameters(), 5): weights and alphas
             params = list(self.model.weight_parameters())
             params += list(self.model.arch_parameters()) if self.clip_alphas else []
@@ -66,7 +75,15 @@ class DartsV1:
         self.a_optimizer.zero_grad()
         loss = self.criterion(self.model(x), y)
         _finite(loss, "valid (alpha) loss")
-        loss.backward()
+        alphas = list(self.model.arch_parameters())
+        if self.alpha_grads_only:
+            # the official loss.backward() also fills the weights' .grad, which the next weight step zeroes
+            # unread (w_optimizer.zero_grad()): computing the alpha gradient alone skips the weight-gradient
+            # convolutions; alpha.grad ends as it would (set, after a_optimizer.zero_grad())
+            for a, g in zip(alphas, torch.autograd.grad(loss, alphas)):
+                a.grad = g if a.grad is None else a.grad.add_(g)
+        else:
+            loss.backward()
         self.a_optimizer.step()
         return loss.detach()
 

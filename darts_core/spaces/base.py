@@ -40,6 +40,7 @@ class Space:
     hard_forward: bool = False  # the supernet has a one-op-per-edge forward (GDAS, RSPS)
     # the supernet takes `partial_channels`/`conv_bias` and can prune ops and widen its edges (DrNAS progressive)
     partial_channels: bool = False
+    speed_switches: bool = False  # its builder reads channels_last, amp and compile (issue 18)
     edges_share_ops: bool = False  # every edge of a cell searches the same ops (an alpha log must agree)
     # "module:function" of the stand-alone network an arch is trained from scratch as where no benchmark
     # covers the data (benchmark.scratch), called (arch, num_classes, channels, num_cells, in_channels=)

@@ -106,6 +106,7 @@ class Nb201Space(Space):
     hard_forward: bool = True  # NB201Supernet.forward_hard
     partial_channels: bool = True  # NB201Supernet(partial_channels=k), set_op_mask, widen
     packed_supernet: str = "darts_core.nn.nb201_packed:build_packed_supernet"
+    speed_switches: bool = True  # nb201_supernet.build_supernet
     edges_share_ops: bool = True
     network: str = "darts_core.nn.nb201_net:NB201Network"  # TinyNetwork, the benchmark's own
     arch_index: str = "darts_core.benchmark.nb201_index:arch_index"
