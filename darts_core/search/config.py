@@ -183,13 +183,16 @@ def resolve_config(mapping: dict) -> SearchConfig:
 
 def _method_settings(v: dict) -> None:
     """Validate (in place) every method's own settings (darts_core.methods), the split and R-DARTS options."""
-    from darts_core.data.loaders import SPLITS
+    from darts_core.data.loaders import ONLY_DARTS_SPLIT, SPLITS
 
     method = v["method"]
     for spec in METHODS.values():  # each its own fields, whatever the method (GAEA may set search_split)
         spec.check(v)
     split = "nb201" if v["search_split"] is None else v["search_split"]
     v["search_split"] = _choice("search_split", split, SPLITS)
+    if v["dataset"] in ONLY_DARTS_SPLIT and v["search_split"] != "darts":
+        raise DartsCoreError(f"search_split {v['search_split']}: {v['dataset']} has only RobustDARTS's split (first / "
+                             "second half of the training set); set search_split: darts (preset darts-space does)")
     v["drop_path_prob"] = _float("drop_path_prob", v["drop_path_prob"], high=1.0)
     v["cutout_length"] = _int("cutout_length", v["cutout_length"], 0)
     v["cutout_prob"] = _float("cutout_prob", v["cutout_prob"])
