@@ -38,9 +38,10 @@ from darts_core.spaces import SPACES, get_space
 
 PRESETS: dict[str, dict] = presets()  # every method's (darts_core.methods), then the space presets
 SCHEDULES = ("cosine", "constant")
-# whose training loop DARTS-V1/V2 follow: xautodl (NAS-Bench-201 scripts) or quark0 (DARTS space), see
+# whose training loop DARTS-V1/V2 follow: xautodl (NAS-Bench-201 scripts), quark0 (DARTS space) or
+# robustdarts (quark0's steps, the learning rate of RobustDARTS's `scheduler.step(epoch)`), see
 # darts_core.search.darts and .schedule
-LOOPS = ("xautodl", "quark0")
+LOOPS = ("xautodl", "quark0", "robustdarts")
 DEVICES = ("auto", "cpu", "cuda")
 HESSIAN_METHODS = ("exact", "lanczos")
 

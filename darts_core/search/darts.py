@@ -46,7 +46,7 @@ class DartsV1:
         self.alphas_first, self.clip_alphas = False, True  # xautodl's loop; configure() may switch
 
     def configure(self, cfg) -> None:
-        quark0 = cfg.loop == "quark0"
+        quark0 = cfg.loop in ("quark0", "robustdarts")  # RobustDARTS train_search.py: architect.step first
         self.alphas_first, self.clip_alphas = quark0, not quark0
 
     def weight_step(self, x, y):

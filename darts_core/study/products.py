@@ -15,7 +15,8 @@ import re
 from darts_core import layout
 from darts_core.report.kinds import OP_DISTRIBUTION_FIGURE, figure_kind, table_kind
 from darts_core.spaces import get_space
-from darts_core.study.retrain import retrain_summaries, retrain_table_entry, retrain_table_summaries
+from darts_core.study.retrain import (by_search_dataset, retrain_summaries, retrain_table_entry,
+                                     retrain_table_summaries)
 from darts_core.study.searches import default_experiments, study_runs
 from darts_core.tabular.common import METHOD_NAMES, PAPER_ROWS
 
@@ -59,33 +60,8 @@ def figure_names(config: dict) -> list[str]:
     return names + [OP_DISTRIBUTION_FIGURE] if has_benchmark(config) else names
 
 
-def figure_runs(config: dict, figure: str) -> list[tuple[str, str, str]]:
-    """(label, experiment, run) of each of a figure's `runs`: a run of its experiment, or `experiment/run`."""
-    spec = figure_spec(config, figure)
-    out = []
-    for ref in spec.get("runs", []):
-        exp_name, _, run = ref.rpartition("/")
-        out.append((run, exp_name or spec["experiment"], run))
-    return out
-
-
-def figure_experiments(config: dict, figure: str) -> list[str]:
-    """The experiments a figure draws runs from (its own first; none for Fig. 6(a))."""
-    spec = figure_spec(config, figure)
-    named = [spec["experiment"]] if "experiment" in spec else []
-    return list(dict.fromkeys(named + [exp for _, exp, _ in figure_runs(config, figure)]))
-
-
-def figure_dataset(config: dict, figure: str) -> str:
-    spec = figure_spec(config, figure)
-    return spec.get("dataset", config["experiments"][spec["experiment"]]["datasets"][0])
-
-
-def figure_panels(config: dict, figure: str) -> dict:
-    """{run: {seed: path}} of a per-run figure: its kind's product file, or the run directory."""
-    spec = figure_spec(config, figure)
-    kind = figure_kind(spec["kind"])
-    dataset, seeds = figure_dataset(config, figure), spec.get("seeds")
+def _run_panels(config: dict, figure: str, kind, dataset: str) -> dict:
+    seeds = figure_spec(config, figure).get("seeds")
     panels = {}
     for label, exp_name, run in figure_runs(config, figure):
         panels[label] = {}
@@ -95,6 +71,25 @@ def figure_panels(config: dict, figure: str) -> dict:
     return panels
 
 
+def figure_panels(config: dict, figure: str) -> dict:
+    """{run: {seed: path}} of a per-run figure: its kind's product file, or the run directory; for a kind
+    `by_dataset`, {dataset: {run: {seed: path}}} over every dataset of the experiment."""
+    spec = figure_spec(config, figure)
+    kind = figure_kind(spec["kind"])
+    if kind.by_dataset:
+        return {d: _run_panels(config, figure, kind, d) for d in config["experiments"][spec["experiment"]]["datasets"]}
+    return _run_panels(config, figure, kind, figure_dataset(config, figure))
+
+
+def _panel_paths(config: dict, figure: str) -> list[tuple[str, str]]:
+    """(dataset, path) of every panel file (or run directory) of a per-run figure."""
+    spec = figure_spec(config, figure)
+    kind = figure_kind(spec["kind"])
+    panels = figure_panels(config, figure)
+    groups = panels if kind.by_dataset else {figure_dataset(config, figure): panels}
+    return [(d, p) for d, group in groups.items() for seeds in group.values() for p in seeds.values()]
+
+
 def figure_inputs(config: dict, figure: str) -> list[str]:
     spec = figure_spec(config, figure)
     kind = figure_kind(spec["kind"])
@@ -102,11 +97,10 @@ def figure_inputs(config: dict, figure: str) -> list[str]:
         return [layout.BENCHMARK_TABLE]
     if kind.product:  # the product file, and the files it waits for beside it (the run's stops)
         return [f"{p.rsplit('/', 1)[0]}/{name}" if name != kind.product else p
-                for seeds in figure_panels(config, figure).values() for p in seeds.values()
-                for name in (kind.product, *kind.needs)]
-    dataset = figure_dataset(config, figure)
-    names = kind.needs + ((layout.LOOKUP,) if dataset in benchmark_datasets(config, spec["experiment"]) else ())
-    return [f"{d}/{name}" for seeds in figure_panels(config, figure).values() for d in seeds.values() for name in names]
+                for _, p in _panel_paths(config, figure) for name in (kind.product, *kind.needs)]
+    bench = benchmark_datasets(config, spec["experiment"])
+    return [f"{d}/{name}" for dataset, d in _panel_paths(config, figure)
+            for name in kind.needs + ((layout.LOOKUP,) if dataset in bench else ())]
 
 
 def figure_params(config: dict, figure: str) -> dict:
@@ -134,9 +128,12 @@ ALIGNED_NOTE = (" Epochs aligned (the paper's Fig. 2(h)): only each run's last {
 
 # ---- tables ---------------------------------------------------------------------------------------
 def table_kind_of(config: dict, table: str) -> str:
-    """`lookup` for experiments whose space has a benchmark, `retrain` for those trained from scratch."""
+    """`lookup` for experiments whose space has a benchmark, `retrain` for those trained from scratch,
+    `retrain_by_dataset` for those whose retrain entries train each cell on its search dataset."""
     space = get_space(config["experiments"][config["tables"][table]["experiment"]]["space"])
-    return "lookup" if space.evaluation == "benchmark" else "retrain"
+    if space.evaluation == "benchmark":
+        return "lookup"
+    return "retrain_by_dataset" if by_search_dataset(config, table) else "retrain"
 
 
 def uses_benchmark(config: dict, table: str) -> bool:
@@ -179,6 +176,8 @@ def tabular_proxy(config: dict) -> list[str]:
 
 
 def table_inputs(config: dict, table: str) -> list[str]:
+    if table_kind_of(config, table) == "retrain_by_dataset":
+        return [p for per in retrain_table_summaries(config, table, True).values() for ps in per.values() for p in ps]
     if table_kind_of(config, table) == "retrain":
         return [p for paths in retrain_table_summaries(config, table).values() for p in paths]
     files = [p for seeds in table_runs(config, table).values() for p in seeds.values()]
@@ -196,9 +195,9 @@ def table_params(config: dict, table: str) -> dict:
     inputs = {"spec": spec, "experiment": exp}
     fields = dict(paper=spec.get("paper", table), title=exp.get("title", ""), experiment=spec["experiment"],
                   seeds=", ".join(map(str, exp["seeds"])))
-    if kind.name == "retrain":
+    if kind.name in ("retrain", "retrain_by_dataset"):
         entry = retrain_table_entry(config, table)
-        inputs.update(entry=entry, summaries=retrain_table_summaries(config, table))
+        inputs.update(entry=entry, summaries=retrain_table_summaries(config, table, kind.name == "retrain_by_dataset"))
         fields.update(rdataset=entry.get("dataset", "-"), protocol=entry.get("protocol", "-"),
                       search_seeds=", ".join(map(str, entry.get("search_seeds") or exp["seeds"])),
                       retrain_seeds=", ".join(map(str, entry.get("seeds", []))))
