@@ -45,8 +45,9 @@ def test_reuse_points_at_the_home_searches(paper):
     assert {r["home"] for r in baseline} == {"exp1_warmup/baseline"}
     # every distinct search once: reused runs add no directories
     everything = searches.run_dirs(paper)
-    # the optional setup/4000 experiment included; 185 since Table 2 runs DrNAS progressive (5 seeds)
-    assert len(everything) == len(set(everything)) == 185
+    # the optional setup/4000 experiment included; 185 since Table 2 runs DrNAS progressive (5 seeds); and
+    # RobustDARTS's optional study (4 x 8 x 3 x 3 = 288)
+    assert len(everything) == len(set(everything)) == 185 + 288
     assert len(searches.run_dirs(paper, searches.default_experiments(paper))) == 180
 
 
@@ -95,7 +96,8 @@ def test_every_search_resolves_before_any_job(paper, monkeypatch):
     import darts_core.search.config as search_config
 
     resolved = searches.resolved_searches(paper)
-    assert len(resolved) == 185 // 5  # one per (experiment, run, dataset), optional ones included
+    # one per (experiment, run, dataset), optional ones included (RobustDARTS: 4 spaces x 8 runs x 3 datasets)
+    assert len(resolved) == 185 // 5 + 96
     assert (resolved["table1", "enas", "cifar10"].w_lr_t_max, resolved["table1", "setn", "cifar10"].grad_clip) == (10, 0.0)
     assert resolved["exp7_long", "ex-darts-500", "cifar10"].epochs == 500
     drnas = resolved["table2", "drnas", "cifar10"]

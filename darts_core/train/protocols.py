@@ -95,6 +95,15 @@ PRESETS: dict[str, TrainConfig] = {
                         layers=5, auxiliary=False, drop_path_prob=0.2, cutout_length=2),
 }
 
+# where each preset's values come from (the protocol table, darts_core.study.protocol)
+SOURCES = {
+    "darts-cifar": "quark0/darts cnn/train.py defaults + README (--auxiliary --cutout)",
+    "drnas-cifar": "xiangning-chen/DrNAS DARTS-space/train.py defaults + README (--cutout --auxiliary)",
+    "darts-imagenet": "quark0/darts cnn/train_imagenet.py defaults + README (--auxiliary)",
+    "drnas-imagenet": "xiangning-chen/DrNAS DARTS-space/train_imagenet.py defaults (--auxiliary)",
+    "rdarts": "automl/RobustDARTS src/evaluation/args.py + train.py defaults, scripts/DARTS_eval.sh (--cutout --auxiliary)",
+    "demo": "ours: a tiny CPU run for the demo",
+}
 
 NETWORKS = ("cifar", "imagenet")
 # datasets a cell is retrained on (darts_core.train.data); those read from an image folder (config
