@@ -3,7 +3,8 @@ figure of lambda_max over the search for DARTS and R-DARTS): one panel per searc
 (one space), one line per run (DARTS first, then the L2 or drop-path values), mean ± std over seeds of
 the eigenvalue each run logged every `hessian_every` epochs (`hessian.csv`: RobustDARTS train_search.py,
 every report_freq_hessian = 2 epochs and the last; epochs here are 1-based, after the epoch). A dotted
-line marks where DARTS-ES stopped (stops.csv `darts_es`, median over the seeds where it fired).
+line marks where DARTS-ES stopped on the first run (DARTS; stops.csv `darts_es`, median over the seeds
+where it fired).
 
 `panels`: {dataset: {run: {seed: run directory}}} (darts_core.study.products.figure_panels for a kind
 with `by_dataset`); each directory's hessian.csv (written by the search itself) and stops.csv are read.
@@ -69,7 +70,8 @@ def plot_eigenvalue_trajectories(panels: Panels, out_png, out_pdf=None, title: s
                 if (s["count"] > 1).any():
                     std = s["std"].fillna(0.0)
                     ax.fill_between(s["epoch"], s["mean"] - std, s["mean"] + std, color=color, alpha=0.15, lw=0)
-                mark_stops(ax, stops, run)
+                if i == 0:  # DARTS-ES is the DARTS run's stop (the table's DARTS-ES row)
+                    mark_stops(ax, stops, run)
             ax.set_title(DATASET_LABELS.get(dataset, dataset))
             ax.set_xlabel("epoch")
             ax.grid(True, lw=0.3, alpha=0.5)
@@ -78,7 +80,7 @@ def plot_eigenvalue_trajectories(panels: Panels, out_png, out_pdf=None, title: s
         handles, names = axes[0, 0].get_legend_handles_labels()
         several = eig.groupby(["dataset", "run"])["seed"].nunique().max() > 1
         fig.legend(handles, names, loc="outside lower center", ncol=min(len(names), 4), frameon=False,
-                   title="run (seeds)" + ("; mean ± std" if several else "") + "; dotted: DARTS-ES stop",
+                   title="run (seeds)" + ("; mean ± std" if several else "") + f"; dotted: DARTS-ES stop of {runs[0]}",
                    title_fontsize=6)
         return finish(fig, out_png, out_pdf, title)
 
