@@ -173,3 +173,29 @@ def test_eigenvalue_figure_from_robustdarts_logs(robustdarts_runs, shared_data, 
     png = draw_eigenvalue_trajectories(robustdarts_runs, {"title": "RobustDARTS logs: S1 CIFAR-10, S3 SVHN"},
                                        tmp_path / "eig.png", tmp_path / "eig.pdf")
     assert png.stat().st_size > 10_000 and (tmp_path / "eig.pdf").stat().st_size > 5_000
+
+
+@pytest.mark.workflow
+def test_dry_run_of_the_whole_study(tmp_path):
+    """`snakemake -n` on the study's targets: searches (the Hessian every 2 epochs is logged by each search
+    job), their stops (DARTS-ES), the evaluations of every found cell, the four tables and eight figures."""
+    from collections import Counter
+
+    from workflow_plan import REPO, planned_jobs, snakemake
+
+    targets = [t for s in SPACES for t in (f"results/rdarts_{s}/runs.csv", f"results/tables/rdarts_{s}.md",
+                                            f"results/figures/rdarts_{s}_eig_l2.png", f"results/figures/rdarts_{s}_eig_dp.png")]
+    proc = snakemake(*targets, "-n", "--configfile", str(REPO / "config.yaml"), cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr + proc.stdout
+    jobs = planned_jobs(proc.stdout)
+    rules = Counter(j["rule"] for j in jobs)
+    assert rules == {"search": 288, "magnitudes": 288, "stops": 288, "genotype": 324, "retrain": 324,
+                     "retrain_summary": 108, "table": 4, "figure": 8, "manifest": 4}
+    search = [j for j in jobs if j["rule"] == "search"]
+    assert {j["wildcards"]["experiment"] for j in search} == {f"rdarts_{s}" for s in SPACES}
+    assert all(j["resources"]["gpu"] == "1" and int(j["resources"]["runtime"]) == 1.5 * 50 * 12 + 10 for j in search)
+    train = [j for j in jobs if j["rule"] == "retrain"]
+    assert {j["wildcards"]["rdataset"] for j in train} == {"cifar10", "cifar100", "svhn"}
+    assert all(j["wildcards"]["rdataset"] == j["wildcards"]["dataset"] for j in train)
+    assert all(int(j["resources"]["runtime"]) == 1.5 * 600 * 1 + 10 for j in train)
+    assert sum(j["wildcards"]["criterion"] == "darts_es" for j in train) == 36

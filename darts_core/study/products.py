@@ -213,18 +213,32 @@ def table_names(config: dict) -> list[str]:
 
 
 # ---- the report's front page ------------------------------------------------------------------------
+def default_figures(config: dict) -> list[str]:
+    """The figures of the default target (those of experiments not marked `optional`, and Fig. 6(a))."""
+    default = set(default_experiments(config))
+    return [f for f in figure_names(config) if set(figure_experiments(config, f)) <= default]
+
+
+def default_tables(config: dict) -> list[str]:
+    default = set(default_experiments(config))
+    return [t for t in table_names(config) if config["tables"][t]["experiment"] in default]
+
+
 def summary_inputs(config: dict) -> list[str]:
-    figures = [layout.FIGURE.format(figure=f, ext="png") for f in figure_names(config)]
-    tables = [layout.TABLE_FILE.format(table=t, ext="md") for t in table_names(config)]
-    return figures + tables + [layout.COMPARE_FILE.format(table=t, ext="md") for t in table_names(config)]
+    """The front page shows the default target's figures and tables (an optional experiment's are built on
+    request and would otherwise pull its searches into `snakemake`)."""
+    figures = [layout.FIGURE.format(figure=f, ext="png") for f in default_figures(config)]
+    tables = [layout.TABLE_FILE.format(table=t, ext="md") for t in default_tables(config)]
+    return figures + tables + [layout.COMPARE_FILE.format(table=t, ext="md") for t in default_tables(config)]
 
 
 def summary_params(config: dict) -> dict:
-    """What the front page shows (darts_core.report.summary): every figure with its caption, every table."""
+    """What the front page shows (darts_core.report.summary): every default figure with its caption, every
+    default table."""
     figures = [{"name": f, "title": figure_spec(config, f)["title"], "png": layout.FIGURE.format(figure=f, ext="png"),
-                "caption": figure_params(config, f)["caption"]} for f in figure_names(config)]
+                "caption": figure_params(config, f)["caption"]} for f in default_figures(config)]
     tables = [{"name": t, "md": layout.TABLE_FILE.format(table=t, ext="md"),
-               "compare_md": layout.COMPARE_FILE.format(table=t, ext="md")} for t in table_names(config)]
+               "compare_md": layout.COMPARE_FILE.format(table=t, ext="md")} for t in default_tables(config)]
     study = config.get("study", "")
     title = "Zhang & Ding (CIKM 2021), reproduced" + (f": study {study}" if study else "")
     where = ("Tables as in results/tables/ (CSV, Markdown, LaTeX; † cited from the paper, ‡ a stop criterion "
@@ -238,11 +252,10 @@ def targets(config: dict) -> list[str]:
     tables, the retrain summaries."""
     default = set(default_experiments(config))
     out = [layout.MANIFEST.format(experiment=e) for e in config["experiments"] if e in default]
-    figures = [f for f in figure_names(config) if set(figure_experiments(config, f)) <= default]
-    out += [layout.FIGURE.format(figure=f, ext=x) for f in figures for x in layout.FIGURE_EXTS]
+    out += [layout.FIGURE.format(figure=f, ext=x) for f in default_figures(config) for x in layout.FIGURE_EXTS]
     out += retrain_summaries(config, [n for n, e in config.get("retrain", {}).items() if e["experiment"] in default])
     out += [layout.PROTOCOL.format(ext=x) for x in layout.PROTOCOL_EXTS]
-    for table in [t for t in table_names(config) if config["tables"][t]["experiment"] in default]:
+    for table in default_tables(config):
         out += [layout.TABLE_FILE.format(table=table, ext=x) for x in layout.TABLE_EXTS]
         out += [layout.COMPARE_FILE.format(table=table, ext=x) for x in layout.COMPARE_EXTS]
     if figure_names(config) or table_names(config):
