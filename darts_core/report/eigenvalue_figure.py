@@ -57,7 +57,8 @@ def plot_eigenvalue_trajectories(panels: Panels, out_png, out_pdf=None, title: s
         for c, dataset in enumerate(datasets):
             ax = axes[0, c]
             stops = read_stop_epochs(panels[dataset])
-            stops = stops[stops["criterion"] == "darts_es"] if len(stops) else stops
+            # darts_es with or without options (the demo's darts_es:start=4)
+            stops = stops[stops["criterion"].str.match(r"darts_es(:|$)")] if len(stops) else stops
             for i, run in enumerate(runs):
                 sel = eig[(eig["dataset"] == dataset) & (eig["run"] == run)]
                 if not len(sel):
