@@ -259,8 +259,9 @@ def test_paper_and_demo_configs_pass_the_cross_checks(paper):
     demo = yaml.safe_load((REPO / "profiles" / "demo" / "demo.yaml").read_text())
     checks.check_study(demo)
     # demo: 2 runs x 3 seeds; demo_methods: 8 runs (SETN, ENAS, DARTS-ES too) and Table 2's 4 GAEA protocol
-    # sub-rows x 1 seed; demo_darts: 1 DARTS-space search
-    assert len(searches.run_dirs(demo)) == 6 + 8 + 4 + 1
+    # sub-rows x 1 seed; demo_darts: 1 DARTS-space search; the optional demo_rdarts: 2 runs x 2 seeds
+    assert len(searches.run_dirs(demo)) == 6 + 8 + 4 + 1 + 4
+    assert len(searches.run_dirs(demo, searches.default_experiments(demo))) == 6 + 8 + 4 + 1
 
 
 def test_name_regex_matches_only_the_names():
