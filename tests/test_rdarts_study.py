@@ -98,6 +98,10 @@ def test_dataset_search_is_checked(study):
     config["retrain"]["rdarts_s1"]["protocol"] = "drnas-imagenet"
     with pytest.raises(StudyConfigError, match="retrain.rdarts_s1.protocol: 'drnas-imagenet' does not train on 'cifar10'"):
         check_retrain(config)
+    config = copy.deepcopy(study.config)
+    config["stop_criteria"]["s3"] = ["darts_es"]  # the genotype rule reads `final`'s row of stops.csv
+    with pytest.raises(StudyConfigError, match=r"retrain.rdarts_s3.criteria: 'final' is not in stop_criteria.s3"):
+        check_retrain(config)
 
 
 def _summary(path, errors, seeds=(1, 2, 3)):
