@@ -24,9 +24,10 @@ def test_readme_carries_the_current_protocol_table():
 
 def test_each_row_names_its_settings_sources_and_disagreements():
     rows = paper_rows()
-    # one per search setting: 37 x 5 seeds = the 185 searches of Zhang & Ding, and RobustDARTS's optional
-    # 4 spaces x 8 runs (x 3 datasets x 3 seeds = 288 searches); then one per retrain entry (2 + 8)
-    assert len(rows) == 37 + 32 + 10
+    # one per search setting: 37 x 5 seeds = the 185 searches of Zhang & Ding, Exp.8's 3 NAS-Bench-1Shot1
+    # spaces, RobustDARTS's optional 4 spaces x 8 runs (x 3 datasets x 3 seeds = 288 searches); then one per
+    # retrain entry (2 + 8)
+    assert len(rows) == 37 + 3 + 32 + 10
     prog = rows["table2/drnas-progressive"]
     assert "201-space/train_search_progressive.py" in prog["sources"] and "epochs=100 (run)" in prog["settings"]
     long = rows["exp7_long/ex-darts-500"]

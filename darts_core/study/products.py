@@ -60,6 +60,28 @@ def figure_names(config: dict) -> list[str]:
     return names + [OP_DISTRIBUTION_FIGURE] if has_benchmark(config) else names
 
 
+def figure_runs(config: dict, figure: str) -> list[tuple[str, str, str]]:
+    """(label, experiment, run) of each of a figure's `runs`: a run of its experiment, or `experiment/run`."""
+    spec = figure_spec(config, figure)
+    out = []
+    for ref in spec.get("runs", []):
+        exp_name, _, run = ref.rpartition("/")
+        out.append((run, exp_name or spec["experiment"], run))
+    return out
+
+
+def figure_experiments(config: dict, figure: str) -> list[str]:
+    """The experiments a figure draws runs from (its own first; none for Fig. 6(a))."""
+    spec = figure_spec(config, figure)
+    named = [spec["experiment"]] if "experiment" in spec else []
+    return list(dict.fromkeys(named + [exp for _, exp, _ in figure_runs(config, figure)]))
+
+
+def figure_dataset(config: dict, figure: str) -> str:
+    spec = figure_spec(config, figure)
+    return spec.get("dataset", config["experiments"][spec["experiment"]]["datasets"][0])
+
+
 def _run_panels(config: dict, figure: str, kind, dataset: str) -> dict:
     seeds = figure_spec(config, figure).get("seeds")
     panels = {}
