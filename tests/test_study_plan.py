@@ -133,8 +133,7 @@ def test_study_text_names_each_search(capsys):
 
     assert main(["study", "--configfile", str(REPO / "profiles/demo/demo.yaml"), "--replace-workflow-config"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("23 searches
-")  # 19 of the demo, 4 of its optional RobustDARTS miniature
+    assert out.startswith("24 searches\n")  # 20 of the demo, 4 of its optional RobustDARTS miniature
     assert "demo/ex-darts digits seed 0: results/demo/runs/nb201-digits/darts-v1/ex-darts/seed0" in out
     assert "  w_lr = 0.0003  (preset)" in out and "  w_lr per epoch: 0.0003 x20" in out
 
