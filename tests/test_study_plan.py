@@ -83,7 +83,7 @@ def test_study_json_lists_every_paper_search_once(paper_searches, paper_plan):
     search_jobs = [j for j in paper_plan if j["rule"] == "search"]
     # the optional setup/4000 experiment, and RobustDARTS's optional study (4 spaces x 8 runs x 3 datasets x 3 seeds)
     assert len(dirs) == len(set(dirs)) == len(planned) + 5 + 288
-    assert set(planned) == {j["output"][0].rsplit("/", 1)[0] for j in search_jobs} and len(planned) == 180
+    assert set(planned) == {j["output"][0].rsplit("/", 1)[0] for j in search_jobs} and len(planned) == 195
     for p in paper_searches:
         assert set(p) == {"experiment", "run", "dataset", "seed", "dir", "settings", "w_lr", "a_lr", "source",
                           "used_by", "optional"}
