@@ -313,6 +313,18 @@ def _imagenet(tmp, splits):
     return imagenet_datasets(tmp / "inet")
 
 
+def _svhn_corrupt(tmp):
+    """A train_32x32.mat that is not the official file (here: a small valid .mat built with scipy)."""
+    import scipy.io
+
+    from darts_core.data import svhn
+
+    (tmp / "data" / "svhn").mkdir(parents=True)
+    scipy.io.savemat(str(tmp / "data" / "svhn" / "train_32x32.mat"),
+                     {"X": np.zeros((32, 32, 3, 2), np.uint8), "y": np.ones((2, 1), np.uint8)})
+    return svhn.read_svhn(tmp / "data")
+
+
 def _workflow_without_cifar(tmp):
     """A real run (not -n) of a study whose CIFAR-10 is missing: the onstart check stops it before any job."""
     from workflow_plan import snakemake
@@ -334,6 +346,10 @@ DATA = [
          ("md5 is", "expected c58f30108f718f92721af3b95e74349a")),
     Case("dataset", "truncated CIFAR-10 batch file", _cifar_truncated_batch, "cifar-10-batches-py/data_batch_1",
          ("md5 is", "corrupt or a different file")),
+    Case("dataset", "SVHN train_32x32.mat missing", lambda tmp: __import__("darts_core.data.svhn", fromlist=["x"])
+         .read_svhn(tmp / "data"), "data/svhn/train_32x32.mat", ("not found", "ufldl.stanford.edu")),
+    Case("dataset", "SVHN .mat file with the wrong md5", _svhn_corrupt, "data/svhn/train_32x32.mat",
+         ("md5 is", "expected e26dedcc434d2e4c54c9b2d4a06d8373")),
     Case("dataset", "ImageNet16 folder without its files", _imagenet16_missing, "ImageNet16/train_data_batch_1",
          ("not found", "Google Drive")),
     Case("dataset", "official split file missing", _split, "splits/cifar100-test-split.txt",

@@ -123,8 +123,10 @@ def test_missing_files_name_file_checksum_and_source(tmp_path):
     assert "https://www.cs.toronto.edu/~kriz/cifar-10-python.tar.gz" in msg and "--download" in msg
     with pytest.raises(DartsCoreError, match=r"ImageNet16/train_data_batch_1 not found \(expected md5 27846dca.*drive.google.com"):
         loaders.search_loaders("ImageNet16-120", tmp_path, 64, 0, seed=0)
-    with pytest.raises(DartsCoreError, match="unknown dataset 'svhn'"):
-        loaders.search_loaders("svhn", tmp_path, 64, 0, seed=0)
+    with pytest.raises(DartsCoreError, match="unknown dataset 'mnist'"):
+        loaders.search_loaders("mnist", tmp_path, 64, 0, seed=0)
+    with pytest.raises(DartsCoreError, match=r"svhn/train_32x32.mat not found \(expected md5 e26dedcc.*ufldl.stanford.edu"):
+        loaders.search_loaders("svhn", tmp_path, 64, 0, seed=0, split="darts")
 
 
 def test_corrupt_file_fails_md5(tmp_path, monkeypatch):

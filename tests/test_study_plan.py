@@ -81,8 +81,9 @@ def test_study_json_lists_every_paper_search_once(paper_searches, paper_plan):
     dirs = [p["dir"] for p in paper_searches]
     planned = [p["dir"] for p in paper_searches if not p["optional"]]
     search_jobs = [j for j in paper_plan if j["rule"] == "search"]
-    assert len(dirs) == len(set(dirs)) == len(planned) + 5  # the optional setup/4000 experiment
-    assert set(planned) == {j["output"][0].rsplit("/", 1)[0] for j in search_jobs} and len(planned) == 180
+    # the optional setup/4000 experiment, and RobustDARTS's optional study (4 spaces x 8 runs x 3 datasets x 3 seeds)
+    assert len(dirs) == len(set(dirs)) == len(planned) + 5 + 288
+    assert set(planned) == {j["output"][0].rsplit("/", 1)[0] for j in search_jobs} and len(planned) == 195
     for p in paper_searches:
         assert set(p) == {"experiment", "run", "dataset", "seed", "dir", "settings", "w_lr", "a_lr", "source",
                           "used_by", "optional"}
@@ -132,7 +133,7 @@ def test_study_text_names_each_search(capsys):
 
     assert main(["study", "--configfile", str(REPO / "profiles/demo/demo.yaml"), "--replace-workflow-config"]) == 0
     out = capsys.readouterr().out
-    assert out.startswith("19 searches\n")
+    assert out.startswith("24 searches\n")  # 20 of the demo, 4 of its optional RobustDARTS miniature
     assert "demo/ex-darts digits seed 0: results/demo/runs/nb201-digits/darts-v1/ex-darts/seed0" in out
     assert "  w_lr = 0.0003  (preset)" in out and "  w_lr per epoch: 0.0003 x20" in out
 

@@ -24,7 +24,10 @@ def test_readme_carries_the_current_protocol_table():
 
 def test_each_row_names_its_settings_sources_and_disagreements():
     rows = paper_rows()
-    assert len(rows) == 37  # one per search setting: 37 x 5 seeds = the 185 searches
+    # one per search setting: 37 x 5 seeds = the 185 searches of Zhang & Ding, Exp.8's 3 NAS-Bench-1Shot1
+    # spaces, RobustDARTS's optional 4 spaces x 8 runs (x 3 datasets x 3 seeds = 288 searches); then one per
+    # retrain entry (2 + 8)
+    assert len(rows) == 37 + 3 + 32 + 10
     prog = rows["table2/drnas-progressive"]
     assert "201-space/train_search_progressive.py" in prog["sources"] and "epochs=100 (run)" in prog["settings"]
     long = rows["exp7_long/ex-darts-500"]
@@ -38,6 +41,26 @@ def test_each_row_names_its_settings_sources_and_disagreements():
     assert rows["table1/darts-v1"]["settings"] == "" and "DARTS.config" in rows["table1/darts-v1"]["sources"]
     assert rows["exp_setup4000/setup4000"]["optional"]
     assert "preset gdas: AutoDL-Projects configs/nas-benchmark/algos/GDAS.config" in rows["table1/gdas"]["sources"]
+
+
+def test_robustdarts_settings_are_traced_to_its_files():
+    rows = paper_rows()
+    for space in ("s1", "s2", "s3", "s4"):
+        for run in ("darts", "l2-0.0009", "l2-0.0027", "l2-0.0081", "l2-0.0243", "dp-0.2", "dp-0.4", "dp-0.6"):
+            row = rows[f"rdarts_{space}/{run}"]
+            assert row["optional"] and row["method"] == "darts-v2"
+            assert "hessian_every=2 (experiment)" in row["settings"] and "loop=robustdarts (experiment)" in row["settings"]
+            for text in ("DARTS_search.sh (--unrolled", "--report_freq_hessian 2", "scheduler.step(epoch)",
+                         "preset darts-space", "start_search.sh (wdecay"):
+                assert text in row["sources"], (space, run, text)
+    assert "drop_path_prob=0.4 (run)" in rows["rdarts_s3/dp-0.4"]["settings"]
+    assert "start_search.sh (dpath" in rows["rdarts_s3/dp-0.4"]["sources"]
+    assert "w_wd=0.0081 (run)" in rows["rdarts_s2/l2-0.0081"]["settings"]
+    ev = rows["rdarts_s1/retrain rdarts_s1_es"]
+    assert "criteria=[darts_es] (entry)" in ev["settings"] and "init_channels=16 (protocol)" in ev["settings"]
+    assert "src/evaluation/args.py" in ev["sources"] and "DARTS_eval.sh (--seed 1" in ev["sources"]
+    assert "init_channels: src/evaluation/args.py has one network size" in ev["paper_vs_code"]
+    assert "protocol drnas-cifar: xiangning-chen/DrNAS" in rows["table4/retrain table4_cifar10"]["sources"]
 
 
 def test_every_preset_the_study_uses_declares_its_source():

@@ -45,9 +45,10 @@ def test_reuse_points_at_the_home_searches(paper):
     assert {r["home"] for r in baseline} == {"exp1_warmup/baseline"}
     # every distinct search once: reused runs add no directories
     everything = searches.run_dirs(paper)
-    # the optional setup/4000 experiment included; 185 since Table 2 runs DrNAS progressive (5 seeds)
-    assert len(everything) == len(set(everything)) == 185
-    assert len(searches.run_dirs(paper, searches.default_experiments(paper))) == 180
+    # the optional setup/4000 experiment included; 185 since Table 2 runs DrNAS progressive (5 seeds), 200
+    # with Exp.8's 15 NAS-Bench-1Shot1 searches; and RobustDARTS's optional study (4 x 8 x 3 x 3 = 288)
+    assert len(everything) == len(set(everything)) == 200 + 288
+    assert len(searches.run_dirs(paper, searches.default_experiments(paper))) == 195
 
 
 def test_settings_merge_experiment_then_run(paper):
@@ -95,7 +96,8 @@ def test_every_search_resolves_before_any_job(paper, monkeypatch):
     import darts_core.search.config as search_config
 
     resolved = searches.resolved_searches(paper)
-    assert len(resolved) == 185 // 5  # one per (experiment, run, dataset), optional ones included
+    # one per (experiment, run, dataset), optional ones included (RobustDARTS: 4 spaces x 8 runs x 3 datasets)
+    assert len(resolved) == 200 // 5 + 96
     assert (resolved["table1", "enas", "cifar10"].w_lr_t_max, resolved["table1", "setn", "cifar10"].grad_clip) == (10, 0.0)
     assert resolved["exp7_long", "ex-darts-500", "cifar10"].epochs == 500
     drnas = resolved["table2", "drnas", "cifar10"]
@@ -257,8 +259,10 @@ def test_paper_and_demo_configs_pass_the_cross_checks(paper):
     demo = yaml.safe_load((REPO / "profiles" / "demo" / "demo.yaml").read_text())
     checks.check_study(demo)
     # demo: 2 runs x 3 seeds; demo_methods: 8 runs (SETN, ENAS, DARTS-ES too) and Table 2's 4 GAEA protocol
-    # sub-rows x 1 seed; demo_darts: 1 DARTS-space search
-    assert len(searches.run_dirs(demo)) == 6 + 8 + 4 + 1
+    # sub-rows x 1 seed; demo_darts: 1 DARTS-space search; demo_nb1shot1: 1; the optional demo_rdarts: 2 runs
+    # x 2 seeds
+    assert len(searches.run_dirs(demo)) == 6 + 8 + 4 + 1 + 1 + 4
+    assert len(searches.run_dirs(demo, searches.default_experiments(demo))) == 6 + 8 + 4 + 1 + 1
 
 
 def test_name_regex_matches_only_the_names():

@@ -22,6 +22,19 @@ def test_darts_cifar_preset_is_quark0_train_py():
     assert (d.batch_size, d.drop_path_prob, d.epochs) == (64, 0.3, 600)
 
 
+def test_rdarts_preset_is_robustdarts_evaluation_args():
+    """automl/RobustDARTS src/evaluation/args.py defaults + scripts/DARTS_eval.sh (--cutout --auxiliary):
+    one network size for CIFAR-10, CIFAR-100 and SVHN (16 channels, 8 cells), 600 epochs at batch 96."""
+    c = get_protocol("rdarts")
+    assert (c.epochs, c.batch_size, c.lr, c.lr_min, c.momentum, c.nesterov, c.weight_decay, c.grad_clip) == (
+        600, 96, 0.025, 0.0, 0.9, False, 3e-4, 5.0)
+    assert (c.init_channels, c.layers, c.auxiliary, c.auxiliary_weight, c.cutout_length, c.drop_path_prob) == (
+        16, 8, True, 0.4, 16, 0.2)
+    # train.py: scheduler.step() at the start of epoch e (PyTorch 0.3.1) -> eta_min 0 cosine at e
+    assert c.lr_at(0) == 0.025 and c.lr_at(300) == pytest.approx(0.0125)
+    assert c.drop_prob_at(300) == pytest.approx(0.2 * 300 / 600)  # drop_path_prob * epoch / epochs
+
+
 def test_imagenet_presets():
     q = get_protocol("darts-imagenet")
     assert (q.lr, q.weight_decay, q.label_smoothing, q.batch_size, q.epochs, q.init_channels, q.layers) == (0.1, 3e-5, 0.1, 128, 250, 48, 14)

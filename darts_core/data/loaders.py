@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from torch.utils.data import DataLoader, Dataset
 
-from darts_core.data import DATASETS, NUM_CLASSES, cifar, digits, imagenet16, splits
+from darts_core.data import DATASETS, NUM_CLASSES, cifar, digits, imagenet16, splits, svhn
 from darts_core.data.transforms import BatchTransform, train_transform
 from darts_core.errors import DartsCoreError
 
@@ -109,6 +109,11 @@ def _load(dataset: str, data_dir, allow_download: bool):
         both = np.sort(np.concatenate([tr, va]))
         return dict(search_train=(d, tr), search_valid=(d, va), train=(d, both), test=(d, te),
                     transform=BatchTransform(mean, std))
+    if dataset == "svhn":  # no NAS-Bench-201 split: searches use RobustDARTS's (`darts`), see _split
+        tx, ty, sx, sy = svhn.read_svhn(data_dir, allow_download)
+        train, test = _tensors(tx, ty), _tensors(sx, sy)
+        return dict(search_train=None, search_valid=None, train=(train, np.arange(len(ty))),
+                    test=(test, np.arange(len(sy))), transform=train_transform(dataset))
     if dataset in ("cifar10", "cifar100"):
         tx, ty, sx, sy = cifar.read_cifar(dataset, data_dir, allow_download)
     else:
@@ -138,10 +143,15 @@ def _shape(data) -> tuple[int, int, int]:
 # - train: both from the whole training set (GAEA-ERM, single level: gaea_release train_utils.py
 #   create_nasbench_201_data_queues with search.single_level, valid_data = deepcopy(train_data)).
 # The metrics' valid loader reads the search-valid images of `nb201`/`train`, the second half for `darts`.
+# SVHN has only `darts`, RobustDARTS's SVHN search split (first / second half of the 73,257 training
+# images, src/search/args.py get_train_val_loaders).
 SPLITS = ("nb201", "darts", "train")
+ONLY_DARTS_SPLIT = ("svhn",)
 
 
 def _split(d: dict, split: str):
+    if d["search_train"] is None and split != "darts":
+        raise DartsCoreError(f"search_split {split}: this dataset has only RobustDARTS's split; set search_split: darts")
     if split == "nb201":
         return d["search_train"], d["search_valid"], d["search_valid"]
     data, idx = d["train"]

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from darts_core.data import cifar, imagenet16, splits
+from darts_core.data import cifar, imagenet16, splits, svhn
 from darts_core.data.files import missing
 from darts_core.errors import DartsCoreError
 
@@ -31,11 +31,16 @@ def check_dataset(dataset: str, data_dir: str | Path, allow_download: bool = Fal
             path = root / imagenet16.FOLDER / fname
             if not path.is_file():
                 raise missing(path, md5, "md5", imagenet16.SOURCE)
+    elif dataset == "svhn":
+        for name, md5 in svhn.FILES.values():
+            path = svhn.svhn_path(root, name)
+            if not (path.is_file() or allow_download):
+                raise missing(path, md5, "md5", svhn.URL.format(name=name), "or pass --download")
     elif dataset == "imagenet":  # a retrain job's ImageNet folder (`data_dir` = that folder, paths.imagenet)
         check_imagenet_folder(root)
     elif dataset != "digits":  # sklearn's digits ship with the package: nothing to check
         raise DartsCoreError(f"no data check for dataset {dataset!r} (known: cifar10, cifar100, ImageNet16-120, "
-                             "digits, imagenet)")
+                             "svhn, digits, imagenet)")
     if dataset in splits.VALID_SPLIT and not allow_download:
         name = splits.VALID_SPLIT[dataset][0]
         path = splits.split_dir(root) / name

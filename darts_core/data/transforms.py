@@ -16,8 +16,11 @@ MEAN_STD = {
     "cifar10": ((125.3, 123.0, 113.9), (63.0, 62.1, 66.7)),
     "cifar100": ((129.3, 124.1, 112.4), (68.2, 65.4, 70.4)),
     "ImageNet16-120": ((122.68, 116.66, 104.01), (63.22, 61.26, 65.09)),
+    # RobustDARTS src/utils.py _data_transforms_svhn: SVHN_MEAN [0.4377, 0.4438, 0.4728], SVHN_STD
+    # [0.1980, 0.2010, 0.1970] (0..1 units), with RandomCrop(32, padding=4) and RandomHorizontalFlip
+    "svhn": (tuple(255.0 * m for m in (0.4377, 0.4438, 0.4728)), tuple(255.0 * s for s in (0.1980, 0.2010, 0.1970))),
 }
-PADDING = {"cifar10": 4, "cifar100": 4, "ImageNet16-120": 2}
+PADDING = {"cifar10": 4, "cifar100": 4, "ImageNet16-120": 2, "svhn": 4}
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ class FigureKind:
     # the figure options it reads (schema `figure`): `last_epochs` (Fig. 2(h)'s aligned epochs), `seeds`,
     # `stops` (the criteria marked)
     options: tuple[str, ...] = ("last_epochs", "seeds")
+    by_dataset: bool = False  # panels {dataset: {run: {seed: path}}} over every dataset of the experiment
 
 
 _MAGNITUDES_CAPTION = (
@@ -58,6 +59,15 @@ _HESSIAN_CAPTION = (
     "the benchmark accuracy of the architecture derived at each epoch; on datasets without a benchmark table "
     "(the digits demo) the figure has the eigenvalue panel only. Lines are the mean over seeds, bands ±1 std, "
     "one colour per run ({runs}). In the paper the eigenvalue grows as the accuracy degrades.")
+_EIGENVALUE_CAPTION = (
+    "{title}{paper}. Experiment ``{experiment}``, runs {runs}.\n"
+    "The dominant eigenvalue of the Hessian of the validation loss with respect to all architecture "
+    "parameters (normal and reduction cells), measured every 2 epochs and after the last during the search "
+    "(``hessian.csv``, as RobustDARTS train_search.py), one panel per search dataset, one line per run: DARTS "
+    "in black, its regularised variants (larger L2 weight decay, or ScheduledDropPath) in colour; mean over "
+    "the seeds, bands ±1 standard deviation. Dotted lines: where DARTS-ES stopped (``stops.csv``). In the "
+    "paper the eigenvalue of plain DARTS grows during the search on these spaces and stronger regularisation "
+    "keeps it low.")
 _SELECTIVE_STOP_CAPTION = (
     "{title}{paper}. Experiment ``{experiment}``, runs {runs}.\n"
     "The selective stop (Sec. 2.4) on real magnitude curves: the operation magnitudes :math:`m(t, o)` of Eq. 11 "
@@ -89,6 +99,8 @@ FIGURE_KINDS: dict[str, FigureKind] = {
                    layout.LOOKUP, lookup=True),
         FigureKind("hessian", "darts_core.report.figures_extra:draw_hessian", _HESSIAN_CAPTION, None,
                    needs=(layout.STOPS,), options=("seeds",)),
+        FigureKind("eigenvalue_trajectories", "darts_core.report.eigenvalue_figure:draw_eigenvalue_trajectories",
+                   _EIGENVALUE_CAPTION, None, needs=(layout.STOPS,), by_dataset=True),
         FigureKind("op_distribution", "darts_core.report.figures_extra:draw_op_distribution",
                    _OP_DISTRIBUTION_CAPTION, None, per_run=False, options=()),
         FigureKind("selective_stop", "darts_core.report.figure_stops:draw_selective_stop", _SELECTIVE_STOP_CAPTION,
@@ -129,6 +141,17 @@ _RETRAIN_TABLE_CAPTION = (
     "the device named in ``note``. ``source``: ``computed`` (trained here) or ``cited`` (the paper's number, "
     "not computed here; marked † in the Markdown and LaTeX versions beside this file, ``results/tables/``).")
 
+_BY_DATASET_TABLE_CAPTION = (
+    "{paper}, reproduced: {title}\n(experiment ``{experiment}``: cells found on each dataset, trained from "
+    "scratch on that dataset with protocol ``{protocol}``; search seeds {search_seeds}, retrain seeds "
+    "{retrain_seeds}).\n\n"
+    "Long format, one line per method × dataset × metric: test error (%) and parameters (M) as ``mean`` and "
+    "``std`` over every (search seed, retrain seed) pair, ``n`` pairs with a value out of ``expected`` and "
+    "``missing`` naming the pairs without one. DARTS = the final cell, DARTS-ES = the cell of the epoch "
+    "where the dominant-eigenvalue criterion stops (``darts_es``), R-DARTS(L2) and (DP) = one row per value "
+    "of their grids. The paper's own numbers are not transcribed here: the Markdown and LaTeX versions "
+    "(``results/tables/``) carry a ``reported`` column reading \"not available\" beside each dataset.")
+
 TABLE_KINDS: dict[str, TableKind] = {
     k.name: k
     for k in (
@@ -137,6 +160,10 @@ TABLE_KINDS: dict[str, TableKind] = {
         TableKind("lookup", "darts_core.report.paper_tables:build_lookup_table", _LOOKUP_TABLE_CAPTION),
         # DARTS-space experiments: the picked cells trained from scratch (Tables 4-5)
         TableKind("retrain", "darts_core.report.paper_tables:build_retrain_table", _RETRAIN_TABLE_CAPTION),
+        # retraining tables whose entries train each cell on its search dataset: a column per dataset
+        # (RobustDARTS's S1-S4 test errors)
+        TableKind("retrain_by_dataset", "darts_core.report.paper_tables:build_by_dataset_table",
+                  _BY_DATASET_TABLE_CAPTION),
     )
 }
 

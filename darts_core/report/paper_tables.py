@@ -1,6 +1,6 @@
 """One paper table from its inputs: the long CSV, Markdown, LaTeX, and the reported-vs-reproduced table.
 
-The builders of the two table kinds (darts_core.report.kinds.TABLE_KINDS), one signature:
+The builders of the table kinds (darts_core.report.kinds.TABLE_KINDS), one signature:
 `build(table, inputs, outputs)` with `inputs` as darts_core.study.products.table_params gives them and
 `outputs` the paths `csv, md, tex, compare, compare_md`.
 """
@@ -53,3 +53,13 @@ def build_retrain_table(table: str, inputs: Mapping, outputs: Mapping) -> None:
         entry.get("search_seeds") or exp["seeds"], entry.get("seeds", [0]),
     )
     _write(table, long, spec, exp, outputs, wide=retrain_wide_table)
+
+
+def build_by_dataset_table(table: str, inputs: Mapping, outputs: Mapping) -> None:
+    """A retraining table with a column per search dataset (RobustDARTS's S1-S4 table, one space each)."""
+    from darts_core.report.dataset_tables import by_dataset_long_table, by_dataset_wide_table
+
+    spec, exp, entry = inputs["spec"], inputs["experiment"], inputs["entry"]
+    long = by_dataset_long_table(table, spec, inputs["summaries"], exp["datasets"],
+                                 entry.get("search_seeds") or exp["seeds"], entry.get("seeds", [0]))
+    _write(table, long, spec, exp, outputs, wide=by_dataset_wide_table)

@@ -33,7 +33,7 @@ from darts_core.runlog import search_seconds_until
 
 DATASETS = ("cifar10", "cifar100", "ImageNet16-120")
 DATASET_LABELS = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "ImageNet16-120": "ImageNet16-120",
-                  "digits": "digits"}
+                  "digits": "digits", "svhn": "SVHN"}
 REFERENCE_ROWS = ("ResNet", "optimal")
 TABULAR_ROWS = {"REA": "rea", "RS": "rs", "REINFORCE": "reinforce", "BOHB": "bohb"}
 LONG_COLUMNS = ["table", "row", "variant", "dataset", "metric", "mean", "std", "n", "expected", "missing",

@@ -38,9 +38,10 @@ from darts_core.spaces import SPACES, get_space
 
 PRESETS: dict[str, dict] = presets()  # every method's (darts_core.methods), then the space presets
 SCHEDULES = ("cosine", "constant")
-# whose training loop DARTS-V1/V2 follow: xautodl (NAS-Bench-201 scripts) or quark0 (DARTS space), see
+# whose training loop DARTS-V1/V2 follow: xautodl (NAS-Bench-201 scripts), quark0 (DARTS space) or
+# robustdarts (quark0's steps, the learning rate of RobustDARTS's `scheduler.step(epoch)`), see
 # darts_core.search.darts and .schedule
-LOOPS = ("xautodl", "quark0")
+LOOPS = ("xautodl", "quark0", "robustdarts")
 DEVICES = ("auto", "cpu", "cuda")
 HESSIAN_METHODS = ("exact", "lanczos")
 AMP_MODES = ("off", "bf16")  # fp16 would need loss scaling (a GradScaler): not implemented
@@ -190,13 +191,16 @@ def resolve_config(mapping: dict) -> SearchConfig:
 
 def _method_settings(v: dict) -> None:
     """Validate (in place) every method's own settings (darts_core.methods), the split and R-DARTS options."""
-    from darts_core.data.loaders import SPLITS
+    from darts_core.data.loaders import ONLY_DARTS_SPLIT, SPLITS
 
     method = v["method"]
     for spec in METHODS.values():  # each its own fields, whatever the method (GAEA may set search_split)
         spec.check(v)
     split = "nb201" if v["search_split"] is None else v["search_split"]
     v["search_split"] = _choice("search_split", split, SPLITS)
+    if v["dataset"] in ONLY_DARTS_SPLIT and v["search_split"] != "darts":
+        raise DartsCoreError(f"search_split {v['search_split']}: {v['dataset']} has only RobustDARTS's split (first / "
+                             "second half of the training set); set search_split: darts (preset darts-space does)")
     v["drop_path_prob"] = _float("drop_path_prob", v["drop_path_prob"], high=1.0)
     v["cutout_length"] = _int("cutout_length", v["cutout_length"], 0)
     v["cutout_prob"] = _float("cutout_prob", v["cutout_prob"])

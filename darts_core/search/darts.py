@@ -47,7 +47,7 @@ class DartsV1:
         self.alpha_grads_only = True  # False: the straightforward backward into everything (benchmarks)
 
     def configure(self, cfg) -> None:
-        quark0 = cfg.loop == "quark0"
+        quark0 = cfg.loop in ("quark0", "robustdarts")  # RobustDARTS train_search.py: architect.step first
         self.alphas_first, self.clip_alphas = quark0, not quark0
         self.alpha_grads_only = bool(getattr(cfg, "fast_path", True))
 

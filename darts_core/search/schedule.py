@@ -12,7 +12,9 @@ from 50 on. The alpha learning rate is constant (Adam, no scheduler, as the offi
 
 `loop: quark0` (quark0/darts cnn/train_search.py): `scheduler.step()` at the start of every epoch, then
 `lr = scheduler.get_lr()[0]` for the whole epoch, so 0-based epoch e runs at the cosine's step e + 1 and
-the last epoch at exactly `w_lr_min`.
+the last epoch at exactly `w_lr_min`. `loop: robustdarts` (automl/RobustDARTS src/search/train_search.py):
+quark0's steps, but `scheduler.step(epoch)` with the epoch given, so epoch e runs at step e (its logs:
+"epoch 0 lr 2.500000e-02", "epoch 49 lr 1.023679e-03").
 
 A method may declare its own schedule (MethodSpec.weight_lr, .alphas_frozen: DrNAS progressive's stages);
 `weight_lr` and `alphas_frozen` here answer for every method.

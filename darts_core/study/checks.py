@@ -147,7 +147,7 @@ def check_tables(config: dict) -> None:
             if "variants" in row and (not isinstance(runs, list) or len(row["variants"]) != len(runs)):
                 raise StudyConfigError(f"{where}.rows[{i}].variants: one per run of the row's `run` list "
                                        f"({len(runs) if isinstance(runs, list) else 'not a list'})")
-        if table_kind_of(config, name) == "retrain":
+        if table_kind_of(config, name) in ("retrain", "retrain_by_dataset"):
             check_retrain_table(config, name, spec)
         elif "retrain" in spec:
             raise StudyConfigError(f"{where}.retrain: NAS-Bench-201 tables are benchmark look-ups, nothing is retrained")
@@ -206,15 +206,23 @@ def check_retrain(config: dict) -> None:
         for run in entry.get("runs") or []:
             if run not in exp["runs"]:
                 raise StudyConfigError(f"{where}.runs: experiment {exp_name!r} has no run {run!r}")
-        known = ("final", *config.get("stop_criteria", {}).get(exp["space"], []))
+        # the genotype rule reads the criterion's row of stops.csv: `final` too must be listed
+        known = config.get("stop_criteria", {}).get(exp["space"], [])
         for criterion in entry["criteria"]:
             if criterion not in known:
                 raise StudyConfigError(f"{where}.criteria: {criterion!r} is not in stop_criteria.{exp['space']}")
         for seed in entry.get("search_seeds") or []:
             if seed not in exp["seeds"]:
                 raise StudyConfigError(f"{where}.search_seeds: {exp_name!r} does not search seed {seed}")
-        if not trains_on(entry["protocol"], entry["dataset"]):
-            raise StudyConfigError(f"{where}.protocol: {entry['protocol']!r} does not train on {entry['dataset']!r}")
+        from darts_core.study.retrain import retrain_dataset
+        from darts_core.train.protocols import RETRAIN_DATASETS
+
+        for dataset in dict.fromkeys(retrain_dataset(entry, d) for d in exp["datasets"]):
+            if dataset not in RETRAIN_DATASETS:
+                raise StudyConfigError(f"{where}.dataset: search: cells of {exp_name!r} found on {dataset!r} cannot be "
+                                       f"retrained there (retrain datasets: {', '.join(RETRAIN_DATASETS)})")
+            if not trains_on(entry["protocol"], dataset):
+                raise StudyConfigError(f"{where}.protocol: {entry['protocol']!r} does not train on {dataset!r}")
         try:
             cfg = get_protocol(entry["protocol"], **entry.get("overrides", {}))
         except DartsCoreError as err:
@@ -235,17 +243,23 @@ def check_retrain_table(config: dict, name: str, spec: dict) -> None:
     computed = [(i, r) for i, r in enumerate(spec["rows"]) if not r.get("cited")]
     if not computed:
         return
-    entry_name = spec.get("retrain")
+    from darts_core.study.retrain import table_entries
+
     entries = config.get("retrain", {})
-    if entry_name not in entries:
-        raise StudyConfigError(
-            f"{where}.retrain: a {space}-space table needs the retrain entry that trains its cells "
-            f"(one of: {', '.join(entries) or 'none defined'}), got {entry_name!r}")
-    entry = entries[entry_name]
-    if entry["experiment"] != spec["experiment"]:
-        raise StudyConfigError(
-            f"{where}.retrain: entry {entry_name!r} retrains experiment {entry['experiment']!r}, "
-            f"the table shows {spec['experiment']!r}")
+    names = table_entries(spec)
+    for entry_name in names or [None]:
+        if entry_name not in entries:
+            raise StudyConfigError(
+                f"{where}.retrain: a {space}-space table needs the retrain entry that trains its cells "
+                f"(one of: {', '.join(entries) or 'none defined'}), got {entry_name!r}")
+        entry = entries[entry_name]
+        if entry["experiment"] != spec["experiment"]:
+            raise StudyConfigError(
+                f"{where}.retrain: entry {entry_name!r} retrains experiment {entry['experiment']!r}, "
+                f"the table shows {spec['experiment']!r}")
+    if len({entries[n]["dataset"] == "search" for n in names}) > 1:
+        raise StudyConfigError(f"{where}.retrain: entries {', '.join(names)} mix `dataset: search` with a fixed dataset")
+    label = ", ".join(f"retrain.{n}" for n in names)
     for i, row in computed:
         if "genotype" in row:
             if row["genotype"] not in PUBLISHED_TEXT or "run" in row:
@@ -256,10 +270,12 @@ def check_retrain_table(config: dict, name: str, spec: dict) -> None:
         if isinstance(row.get("run"), list) or "run" not in row:
             raise StudyConfigError(f"{where}.rows[{i}].run: a {space}-space row names one run (or is `cited: true`)")
         stop = row.get("stop", "final")
-        if stop not in entry["criteria"]:
-            raise StudyConfigError(f"{where}.rows[{i}].stop: {stop!r} is not trained by retrain.{entry_name}.criteria")
-        if entry.get("runs") and row["run"] not in entry["runs"]:
-            raise StudyConfigError(f"{where}.rows[{i}].run: {row['run']!r} is not trained by retrain.{entry_name}.runs")
+        covering = [entries[n] for n in names if not entries[n].get("runs") or row["run"] in entries[n]["runs"]]
+        if not covering:
+            raise StudyConfigError(f"{where}.rows[{i}].run: {row['run']!r} is not trained by {label}.runs")
+        if not any(stop in e["criteria"] for e in covering):
+            raise StudyConfigError(f"{where}.rows[{i}].stop: {stop!r} is not trained by {label}.criteria (for run "
+                                   f"{row['run']!r})")
 
 
 def check_study(config: dict) -> dict:

@@ -15,7 +15,8 @@ import re
 from darts_core import layout
 from darts_core.report.kinds import OP_DISTRIBUTION_FIGURE, figure_kind, table_kind
 from darts_core.spaces import get_space
-from darts_core.study.retrain import retrain_summaries, retrain_table_entry, retrain_table_summaries
+from darts_core.study.retrain import (by_search_dataset, retrain_summaries, retrain_table_entry,
+                                     retrain_table_summaries)
 from darts_core.study.searches import default_experiments, study_runs
 from darts_core.tabular.common import METHOD_NAMES, PAPER_ROWS
 
@@ -81,11 +82,8 @@ def figure_dataset(config: dict, figure: str) -> str:
     return spec.get("dataset", config["experiments"][spec["experiment"]]["datasets"][0])
 
 
-def figure_panels(config: dict, figure: str) -> dict:
-    """{run: {seed: path}} of a per-run figure: its kind's product file, or the run directory."""
-    spec = figure_spec(config, figure)
-    kind = figure_kind(spec["kind"])
-    dataset, seeds = figure_dataset(config, figure), spec.get("seeds")
+def _run_panels(config: dict, figure: str, kind, dataset: str) -> dict:
+    seeds = figure_spec(config, figure).get("seeds")
     panels = {}
     for label, exp_name, run in figure_runs(config, figure):
         panels[label] = {}
@@ -95,6 +93,25 @@ def figure_panels(config: dict, figure: str) -> dict:
     return panels
 
 
+def figure_panels(config: dict, figure: str) -> dict:
+    """{run: {seed: path}} of a per-run figure: its kind's product file, or the run directory; for a kind
+    `by_dataset`, {dataset: {run: {seed: path}}} over every dataset of the experiment."""
+    spec = figure_spec(config, figure)
+    kind = figure_kind(spec["kind"])
+    if kind.by_dataset:
+        return {d: _run_panels(config, figure, kind, d) for d in config["experiments"][spec["experiment"]]["datasets"]}
+    return _run_panels(config, figure, kind, figure_dataset(config, figure))
+
+
+def _panel_paths(config: dict, figure: str) -> list[tuple[str, str]]:
+    """(dataset, path) of every panel file (or run directory) of a per-run figure."""
+    spec = figure_spec(config, figure)
+    kind = figure_kind(spec["kind"])
+    panels = figure_panels(config, figure)
+    groups = panels if kind.by_dataset else {figure_dataset(config, figure): panels}
+    return [(d, p) for d, group in groups.items() for seeds in group.values() for p in seeds.values()]
+
+
 def figure_inputs(config: dict, figure: str) -> list[str]:
     spec = figure_spec(config, figure)
     kind = figure_kind(spec["kind"])
@@ -102,11 +119,10 @@ def figure_inputs(config: dict, figure: str) -> list[str]:
         return [layout.BENCHMARK_TABLE]
     if kind.product:  # the product file, and the files it waits for beside it (the run's stops)
         return [f"{p.rsplit('/', 1)[0]}/{name}" if name != kind.product else p
-                for seeds in figure_panels(config, figure).values() for p in seeds.values()
-                for name in (kind.product, *kind.needs)]
-    dataset = figure_dataset(config, figure)
-    names = kind.needs + ((layout.LOOKUP,) if dataset in benchmark_datasets(config, spec["experiment"]) else ())
-    return [f"{d}/{name}" for seeds in figure_panels(config, figure).values() for d in seeds.values() for name in names]
+                for _, p in _panel_paths(config, figure) for name in (kind.product, *kind.needs)]
+    bench = benchmark_datasets(config, spec["experiment"])
+    return [f"{d}/{name}" for dataset, d in _panel_paths(config, figure)
+            for name in kind.needs + ((layout.LOOKUP,) if dataset in bench else ())]
 
 
 def figure_params(config: dict, figure: str) -> dict:
@@ -134,9 +150,12 @@ ALIGNED_NOTE = (" Epochs aligned (the paper's Fig. 2(h)): only each run's last {
 
 # ---- tables ---------------------------------------------------------------------------------------
 def table_kind_of(config: dict, table: str) -> str:
-    """`lookup` for experiments whose space has a benchmark, `retrain` for those trained from scratch."""
+    """`lookup` for experiments whose space has a benchmark, `retrain` for those trained from scratch,
+    `retrain_by_dataset` for those whose retrain entries train each cell on its search dataset."""
     space = get_space(config["experiments"][config["tables"][table]["experiment"]]["space"])
-    return "lookup" if space.evaluation == "benchmark" else "retrain"
+    if space.evaluation == "benchmark":
+        return "lookup"
+    return "retrain_by_dataset" if by_search_dataset(config, table) else "retrain"
 
 
 def uses_benchmark(config: dict, table: str) -> bool:
@@ -179,6 +198,8 @@ def tabular_proxy(config: dict) -> list[str]:
 
 
 def table_inputs(config: dict, table: str) -> list[str]:
+    if table_kind_of(config, table) == "retrain_by_dataset":
+        return [p for per in retrain_table_summaries(config, table, True).values() for ps in per.values() for p in ps]
     if table_kind_of(config, table) == "retrain":
         return [p for paths in retrain_table_summaries(config, table).values() for p in paths]
     files = [p for seeds in table_runs(config, table).values() for p in seeds.values()]
@@ -196,9 +217,9 @@ def table_params(config: dict, table: str) -> dict:
     inputs = {"spec": spec, "experiment": exp}
     fields = dict(paper=spec.get("paper", table), title=exp.get("title", ""), experiment=spec["experiment"],
                   seeds=", ".join(map(str, exp["seeds"])))
-    if kind.name == "retrain":
+    if kind.name in ("retrain", "retrain_by_dataset"):
         entry = retrain_table_entry(config, table)
-        inputs.update(entry=entry, summaries=retrain_table_summaries(config, table))
+        inputs.update(entry=entry, summaries=retrain_table_summaries(config, table, kind.name == "retrain_by_dataset"))
         fields.update(rdataset=entry.get("dataset", "-"), protocol=entry.get("protocol", "-"),
                       search_seeds=", ".join(map(str, entry.get("search_seeds") or exp["seeds"])),
                       retrain_seeds=", ".join(map(str, entry.get("seeds", []))))
@@ -214,18 +235,32 @@ def table_names(config: dict) -> list[str]:
 
 
 # ---- the report's front page ------------------------------------------------------------------------
+def default_figures(config: dict) -> list[str]:
+    """The figures of the default target (those of experiments not marked `optional`, and Fig. 6(a))."""
+    default = set(default_experiments(config))
+    return [f for f in figure_names(config) if set(figure_experiments(config, f)) <= default]
+
+
+def default_tables(config: dict) -> list[str]:
+    default = set(default_experiments(config))
+    return [t for t in table_names(config) if config["tables"][t]["experiment"] in default]
+
+
 def summary_inputs(config: dict) -> list[str]:
-    figures = [layout.FIGURE.format(figure=f, ext="png") for f in figure_names(config)]
-    tables = [layout.TABLE_FILE.format(table=t, ext="md") for t in table_names(config)]
-    return figures + tables + [layout.COMPARE_FILE.format(table=t, ext="md") for t in table_names(config)]
+    """The front page shows the default target's figures and tables (an optional experiment's are built on
+    request and would otherwise pull its searches into `snakemake`)."""
+    figures = [layout.FIGURE.format(figure=f, ext="png") for f in default_figures(config)]
+    tables = [layout.TABLE_FILE.format(table=t, ext="md") for t in default_tables(config)]
+    return figures + tables + [layout.COMPARE_FILE.format(table=t, ext="md") for t in default_tables(config)]
 
 
 def summary_params(config: dict) -> dict:
-    """What the front page shows (darts_core.report.summary): every figure with its caption, every table."""
+    """What the front page shows (darts_core.report.summary): every default figure with its caption, every
+    default table."""
     figures = [{"name": f, "title": figure_spec(config, f)["title"], "png": layout.FIGURE.format(figure=f, ext="png"),
-                "caption": figure_params(config, f)["caption"]} for f in figure_names(config)]
+                "caption": figure_params(config, f)["caption"]} for f in default_figures(config)]
     tables = [{"name": t, "md": layout.TABLE_FILE.format(table=t, ext="md"),
-               "compare_md": layout.COMPARE_FILE.format(table=t, ext="md")} for t in table_names(config)]
+               "compare_md": layout.COMPARE_FILE.format(table=t, ext="md")} for t in default_tables(config)]
     study = config.get("study", "")
     title = "Zhang & Ding (CIKM 2021), reproduced" + (f": study {study}" if study else "")
     where = ("Tables as in results/tables/ (CSV, Markdown, LaTeX; † cited from the paper, ‡ a stop criterion "
@@ -239,11 +274,10 @@ def targets(config: dict) -> list[str]:
     tables, the retrain summaries."""
     default = set(default_experiments(config))
     out = [layout.MANIFEST.format(experiment=e) for e in config["experiments"] if e in default]
-    figures = [f for f in figure_names(config) if set(figure_experiments(config, f)) <= default]
-    out += [layout.FIGURE.format(figure=f, ext=x) for f in figures for x in layout.FIGURE_EXTS]
+    out += [layout.FIGURE.format(figure=f, ext=x) for f in default_figures(config) for x in layout.FIGURE_EXTS]
     out += retrain_summaries(config, [n for n, e in config.get("retrain", {}).items() if e["experiment"] in default])
     out += [layout.PROTOCOL.format(ext=x) for x in layout.PROTOCOL_EXTS]
-    for table in [t for t in table_names(config) if config["tables"][t]["experiment"] in default]:
+    for table in default_tables(config):
         out += [layout.TABLE_FILE.format(table=table, ext=x) for x in layout.TABLE_EXTS]
         out += [layout.COMPARE_FILE.format(table=table, ext=x) for x in layout.COMPARE_EXTS]
     if figure_names(config) or table_names(config):

@@ -5,7 +5,8 @@ Sources: a preset's official files (its method declaration's `sources`, darts_co
 (NAS-Bench-201's DARTS.config + DARTS-V1.sh), and the config's own `sources:` and `paper_differs:` entries
 of an experiment or a run ({setting: text}; the run's win; shown where the run sets that setting). One row
 per search setting (a run at its
-home; reused runs are named in `used by`), cited runs included. `protocol_markdown` is what the README
+home; reused runs are named in `used by`), cited runs included, then one per `retrain` entry (its training
+protocol's settings and sources, darts_core.train.protocols.SOURCES). `protocol_markdown` is what the README
 and the report show (`python -m darts_core study --protocol`).
 """
 
@@ -69,8 +70,35 @@ def protocol_rows(config: dict) -> list[dict]:
             row.update(settings="; ".join(settings), sources="; ".join(cited),
                        paper_vs_code="; ".join(f"{k}: {v}" for k, v in differs.items()))
             rows[home] = row
-    return [{**r, "used_by": ", ".join(u for u in r["used_by"] if u != f"{r['experiment']}/{r['run']}")}
-            for r in rows.values()]
+    out = [{**r, "used_by": ", ".join(u for u in r["used_by"] if u != f"{r['experiment']}/{r['run']}")}
+           for r in rows.values()]
+    return out + retrain_rows(config, default)
+
+
+# protocol fields shown for a retrain entry (the rest are the preset's and rarely matter)
+_TRAIN_SHOWN = ("epochs", "batch_size", "lr", "lr_schedule", "momentum", "weight_decay", "grad_clip", "init_channels",
+                "layers", "auxiliary", "auxiliary_weight", "drop_path_prob", "cutout_length")
+
+
+def retrain_rows(config: dict, default: set) -> list[dict]:
+    """One row per `retrain` entry: the training protocol (preset fields, the entry's overrides), the cells
+    it trains (criteria, seeds, dataset), and the preset's and the entry's sources."""
+    from darts_core.train.protocols import SOURCES, get_protocol
+
+    out = []
+    for name, entry in config.get("retrain", {}).items():
+        overrides = entry.get("overrides", {})
+        cfg = get_protocol(entry["protocol"], **overrides)
+        settings = [f"{k}={_fmt(getattr(cfg, k))} ({'entry' if k in overrides else 'protocol'})" for k in _TRAIN_SHOWN]
+        settings += [f"{k}={_fmt(entry[k])} (entry)" for k in ("dataset", "criteria", "runs", "search_seeds", "seeds")
+                     if k in entry]
+        cited = [f"protocol {entry['protocol']}: {SOURCES.get(entry['protocol'], 'no source declared')}"]
+        cited += [f"{k}: {v}" for k, v in entry.get("sources", {}).items()]
+        out.append(dict(experiment=entry["experiment"], run=f"retrain {name}", used_by="",
+                        method=f"retrain ({entry['protocol']})", settings="; ".join(settings),
+                        sources="; ".join(cited), optional=entry["experiment"] not in default,
+                        paper_vs_code="; ".join(f"{k}: {v}" for k, v in entry.get("paper_differs", {}).items())))
+    return out
 
 
 def protocol_table(config: dict) -> pd.DataFrame:

@@ -19,6 +19,14 @@ PUBLISHED = "published"
 RETRAIN_DEFAULTS = {"gpus": 1, "threads": 8, "mem_mb": 32000, "minutes_per_epoch": 4, "gpu_efficiency": 0.9,
                     "max_job_minutes": 2880}
 FAULT_RETRIES = 2  # resubmissions of a retrain job for faults (a lost node, a preemption), as profiles/slurm
+# a retrain entry's `dataset: search`: each cell is trained on the dataset it was searched on (RobustDARTS
+# scripts/DARTS_eval.sh: `--dataset $2`, the search's)
+SEARCH_DATASET = "search"
+
+
+def retrain_dataset(entry: dict, search_dataset: str) -> str:
+    """The dataset a cell found on `search_dataset` is trained on under retrain entry `entry`."""
+    return search_dataset if entry["dataset"] == SEARCH_DATASET else entry["dataset"]
 
 
 def criterion_slug(criterion: str) -> str:
@@ -36,7 +44,7 @@ def published_genotypes(config: dict, entry_name: str) -> list[str]:
     """Published genotype names that the tables using retrain entry `entry_name` train."""
     names = []
     for spec in config.get("tables", {}).values():
-        if spec.get("retrain") == entry_name:
+        if entry_name in table_entries(spec):
             names += [r["genotype"] for r in spec["rows"] if "genotype" in r]
     return list(dict.fromkeys(names))
 
@@ -61,10 +69,11 @@ def retrain_specs(config: dict) -> list[dict]:
             for dataset in exp["datasets"]:
                 for criterion in entry["criteria"]:
                     names = dict(experiment=home_exp, space=home["space"], dataset=dataset, method=spec["method"],
-                                 run=home_run, criterion=criterion_slug(criterion), rdataset=entry["dataset"],
+                                 run=home_run, criterion=criterion_slug(criterion),
+                                 rdataset=retrain_dataset(entry, dataset),
                                  protocol=entry["protocol"])
                     out.append(_spec(name, entry, names, criterion, entry.get("search_seeds") or exp["seeds"]))
-        for genotype in published_genotypes(config, name):
+        for genotype in published_genotypes(config, name) if entry["dataset"] != SEARCH_DATASET else []:
             names = dict(experiment=entry["experiment"], space=exp["space"], dataset=PUBLISHED, method=PUBLISHED,
                          run=genotype, criterion="final", rdataset=entry["dataset"], protocol=entry["protocol"])
             out.append(_spec(name, entry, names, "final", [0]))
@@ -133,28 +142,49 @@ def retrain_retries(config: dict, datasets) -> int | None:
     return most - 1 + FAULT_RETRIES if most > 1 else None
 
 
-def retrain_table_summaries(config: dict, table: str) -> dict[str, list[str]]:
+def table_entries(spec: dict) -> list[str]:
+    """The retrain entries of a retraining table: its `retrain` name, or each of its list."""
+    names = spec.get("retrain")
+    return [] if names is None else [names] if isinstance(names, str) else list(names)
+
+
+def retrain_table_summaries(config: dict, table: str, by_dataset: bool = False) -> dict:
     """{row label: [summary CSV]} of a retraining table's computed rows: the row's run at its stop
-    criterion, or the published cell it names, as trained by the table's `retrain` entry."""
+    criterion, or the published cell it names, as trained by the table's `retrain` entries;
+    `by_dataset`: {row label: {search dataset: [summary CSV]}} (tables with a column per dataset)."""
     spec = config["tables"][table]
+    entries = table_entries(spec)
     specs = retrain_specs(config)
     out = {}
     for row in spec["rows"]:
         if row.get("cited"):
             continue
         if "genotype" in row:
-            home = (config["retrain"][spec["retrain"]]["experiment"], row["genotype"])
+            home = (config["retrain"][entries[0]]["experiment"], row["genotype"])
             criterion, published = "final", True
         else:
             home = home_of(config, spec["experiment"], row["run"])
             criterion, published = row.get("stop", "final"), False
-        out[row["label"]] = list(dict.fromkeys(
-            layout.RETRAIN_SUMMARY.format(**s["names"]) for s in specs
-            if s["entry"] == spec["retrain"] and (s["names"]["method"] == PUBLISHED) == published
-            and (s["names"]["experiment"], s["names"]["run"]) == home and s["criterion"] == criterion))
+        hits = [s for s in specs
+                if s["entry"] in entries and (s["names"]["method"] == PUBLISHED) == published
+                and (s["names"]["experiment"], s["names"]["run"]) == home and s["criterion"] == criterion]
+        if by_dataset:
+            out[row["label"]] = {}
+            for s in hits:
+                out[row["label"]].setdefault(s["names"]["dataset"], []).append(layout.RETRAIN_SUMMARY.format(**s["names"]))
+        else:
+            out[row["label"]] = list(dict.fromkeys(layout.RETRAIN_SUMMARY.format(**s["names"]) for s in hits))
     return out
 
 
 def retrain_table_entry(config: dict, table: str) -> dict:
-    """The retrain entry of a retraining table ({} when every row is cited)."""
-    return config.get("retrain", {}).get(config["tables"][table].get("retrain"), {})
+    """The (first) retrain entry of a retraining table ({} when every row is cited)."""
+    entries = table_entries(config["tables"][table])
+    return config.get("retrain", {}).get(entries[0], {}) if entries else {}
+
+
+def by_search_dataset(config: dict, table: str) -> bool:
+    """Whether a retraining table's entries train each cell on its own search dataset (`dataset: search`):
+    its columns are then the experiment's datasets (RobustDARTS's table)."""
+    entries = [config.get("retrain", {}).get(n, {}) for n in table_entries(config["tables"][table])]
+    return bool(entries) and all(e.get("dataset") == SEARCH_DATASET for e in entries)

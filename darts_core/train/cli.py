@@ -13,7 +13,7 @@ import sys
 from darts_core.errors import DartsCoreError
 from darts_core.gpu import claim_gpu
 from darts_core.threads import add_threads_option, set_threads
-from darts_core.train.protocols import PRESETS, get_protocol
+from darts_core.train.protocols import PRESETS, RETRAIN_DATASETS, get_protocol
 
 # CLI flag -> TrainConfig field
 OVERRIDES = {"epochs": int, "batch_size": int, "eval_batch_size": int, "lr": float, "init_channels": int, "layers": int,
@@ -27,7 +27,7 @@ def register(subparsers) -> None:
     p.add_argument("genotype", metavar="GENOTYPE_OR_FILE",
                    help="published name (DARTS_V2, ...), 'Genotype(...)' string, a file holding one, or a genotypes.csv")
     p.add_argument("--genotype-epoch", type=int, default=None, help="row of a genotypes.csv to take (default: last)")
-    p.add_argument("--dataset", required=True, choices=("cifar10", "cifar100", "digits", "imagenet"))
+    p.add_argument("--dataset", required=True, choices=RETRAIN_DATASETS)
     p.add_argument("--protocol", required=True, choices=sorted(PRESETS))
     p.add_argument("--out", required=True, help="output folder (checkpoint.pt, metrics.csv, results.json)")
     p.add_argument("--data", default=None, help="dataset folder (CIFAR tarball/folder; ImageNet root with train/ val/)")

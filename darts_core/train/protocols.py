@@ -8,6 +8,11 @@
 - darts-imagenet: quark0 cnn/train_imagenet.py defaults with `--auxiliary` (README).
 - drnas-imagenet: DrNAS DARTS-space/train_imagenet.py defaults with `--auxiliary` (the paper's Table 5
   code base: batch 768, lr 0.5, linear decay, 5 warm-up epochs because batch > 256).
+- rdarts: automl/RobustDARTS src/evaluation/args.py defaults as scripts/DARTS_eval.sh runs them (`--cutout
+  --auxiliary --seed 1`) for the cells found on S1-S4, the same for CIFAR-10, CIFAR-100 and SVHN (only
+  n_classes follows the dataset in args.py): 600 epochs, batch 96, lr 0.025 cosine to 0 (train.py
+  CosineAnnealingLR(optimizer, epochs)), momentum 0.9, wd 3e-4, clip 5, 16 initial channels, 8 cells,
+  auxiliary weight 0.4, cutout 16 (prob 1), drop path 0.2 * epoch / epochs; tested on the test set.
 - demo: a tiny CPU run (few epochs, small network) for the demo profile and tests.
 """
 
@@ -85,15 +90,25 @@ PRESETS: dict[str, TrainConfig] = {
                                   gamma=0.97, decay_period=1),
     "drnas-imagenet": TrainConfig("drnas-imagenet", **_IMAGENET, batch_size=768, lr=0.5, lr_schedule="linear",
                                   warmup_epochs=5),
+    "rdarts": TrainConfig("rdarts", **{**_CIFAR, "init_channels": 16, "layers": 8}, batch_size=96, drop_path_prob=0.2),
     "demo": TrainConfig("demo", network="cifar", epochs=3, batch_size=32, lr=0.025, lr_schedule="cosine", init_channels=4,
                         layers=5, auxiliary=False, drop_path_prob=0.2, cutout_length=2),
 }
 
+# where each preset's values come from (the protocol table, darts_core.study.protocol)
+SOURCES = {
+    "darts-cifar": "quark0/darts cnn/train.py defaults + README (--auxiliary --cutout)",
+    "drnas-cifar": "xiangning-chen/DrNAS DARTS-space/train.py defaults + README (--cutout --auxiliary)",
+    "darts-imagenet": "quark0/darts cnn/train_imagenet.py defaults + README (--auxiliary)",
+    "drnas-imagenet": "xiangning-chen/DrNAS DARTS-space/train_imagenet.py defaults (--auxiliary)",
+    "rdarts": "automl/RobustDARTS src/evaluation/args.py + train.py defaults, scripts/DARTS_eval.sh (--cutout --auxiliary)",
+    "demo": "ours: a tiny CPU run for the demo",
+}
 
 NETWORKS = ("cifar", "imagenet")
 # datasets a cell is retrained on (darts_core.train.data); those read from an image folder (config
 # paths.imagenet) by the ImageNet protocols, the rest from the CIFAR-style loaders
-RETRAIN_DATASETS = ("cifar10", "cifar100", "digits", "imagenet")
+RETRAIN_DATASETS = ("cifar10", "cifar100", "digits", "imagenet", "svhn")
 FOLDER_DATASETS = ("imagenet",)
 
 
