@@ -38,6 +38,7 @@ def searches(plan, experiment, **match):
                 ("darts-v1", "ss-darts"),
                 ("darts-v1", "darts-es"),
                 ("drnas", "drnas"),
+                ("drnas", "drnas-progressive"),
                 ("gaea", "gaea-bilevel"),
                 ("gaea", "gaea-erm"),
                 ("gaea", "ex-gaea-bilevel"),
@@ -84,7 +85,7 @@ def test_every_table_has_all_its_searches(paper_plan):
 
 def test_every_search_takes_one_gpu_and_has_a_time_limit(paper_plan):
     jobs = [j for j in paper_plan if j["rule"] == "search"]
-    assert len(jobs) == 175
+    assert len(jobs) == 195  # 175, DrNAS progressive's 5, Exp.8's 15
     assert all(j["resources"].get("gpu") == "1" for j in jobs)
     assert all(int(j["resources"]["runtime"]) > 0 for j in jobs)
 
@@ -101,10 +102,11 @@ def test_cited_runs_make_no_jobs_and_every_search_gets_magnitudes(paper_plan):
     rows = {r["label"]: r for r in config["tables"]["table1"]["rows"]}
     assert not rows["SETN"].get("cited") and not rows["ENAS"].get("cited")
     assert rules["magnitudes"] == rules["stops"] == rules["search"]
-    assert rules["manifest"] == 11  # one per experiment
-    assert rules["benchmark_table"] == 1
-    # 8 accuracy-curve (Fig. 2(h) aligned), 2 magnitude, Fig. 6(b)'s selective stop, the Hessian figure, Fig. 6(a)
-    assert rules["figure"] == 13
+    assert rules["manifest"] == 14  # one per experiment (Exp.8: one per NAS-Bench-1Shot1 space)
+    assert rules["benchmark_table"] == rules["nb101_table"] == 1
+    # 8 accuracy-curve (Fig. 2(h) aligned), 2 magnitude, Fig. 6(b)'s selective stop, the Hessian figure, Fig. 6(a),
+    # Fig. 4 (a)-(f) (Exp.8)
+    assert rules["figure"] == 19
     assert rules["table"] == 5  # Tables 1-3 (look-ups), 4-5 (retrained cells)
 
 
@@ -117,10 +119,12 @@ def test_demo_plan_runs_on_the_cpu(tmp_path):
     assert {(j["wildcards"]["run"], j["wildcards"]["seed"]) for j in found} == {
         (run, seed) for run in ("darts-v1", "ex-darts") for seed in "012"
     } | {(run, "0") for run in ("gaea", "gaea-erm", "drnas", "gdas", "rsps", "setn", "enas", "darts-es",
-                                            "ss-darts", "gaea-5", "gaea-no-none", "gaea-erm-5", "gaea-erm-no-none")}
+                                            "ss-darts", "gaea-5", "gaea-no-none", "gaea-erm-5", "gaea-erm-no-none",
+                                            "darts")}  # the last: NAS-Bench-1Shot1 space 1
     assert all(j["resources"].get("gpu", "0") == "0" for j in found)
     assert sorted(j["wildcards"]["figure"] for j in jobs if j["rule"] == "figure") == [
-        "demo_aligned", "demo_hessian", "demo_magnitudes", "demo_methods_magnitudes", "demo_selective_stop"]
+        "demo_aligned", "demo_hessian", "demo_magnitudes", "demo_methods_magnitudes", "demo_nb1shot1_magnitudes",
+        "demo_selective_stop"]
     # Table 4 in miniature: one DARTS-space search, two picked cells, each trained with two seeds
     assert [j["wildcards"]["space"] for j in found if j["wildcards"]["run"] == "ss-darts"] == ["darts"]
     retrain = [j for j in jobs if j["rule"] == "retrain"]
@@ -128,7 +132,8 @@ def test_demo_plan_runs_on_the_cpu(tmp_path):
         ("final", "0"), ("final", "1")] + [  # the published DARTS-V2 cell
         (f"ss_residual-{op}", r) for op in ("dil_conv_3x3", "sep_conv_3x3") for r in "01"]
     assert all(j["resources"].get("gpu") == "0" and j["wildcards"]["protocol"] == "demo" for j in retrain)
-    assert sorted(j["wildcards"]["table"] for j in jobs if j["rule"] == "table") == ["table1", "table2", "table2_methods", "table4"]
+    assert sorted(j["wildcards"]["table"] for j in jobs if j["rule"] == "table") == [
+        "table1", "table2", "table2_methods", "table4", "table_nb1shot1"]
 
 
 @pytest.mark.parametrize(
