@@ -42,9 +42,10 @@ DECLARED = {
              ["enas"], False, True, "darts_core.search.enas:Enas"),
 }
 # settings added after tests/data/search_config_presets.json was recorded (SETN and ENAS, the cosine's
-# period, DrNAS progressive's): every recorded case resolves them to their defaults, and the other keys as
-# recorded
-ADDED = {"w_lr_t_max", *DECLARED["setn"][0], *DECLARED["enas"][0], *(set(DECLARED["drnas"][0]) - {"drnas_reg"})}
+# period, DrNAS progressive's, the speed switches): every recorded case resolves them to their defaults, and
+# the other keys as recorded
+ADDED = {"w_lr_t_max", *DECLARED["setn"][0], *DECLARED["enas"][0], *(set(DECLARED["drnas"][0]) - {"drnas_reg"}),
+         "fast_path", "channels_last", "amp", "compile"}
 
 
 def test_registry_names_and_order():
