@@ -152,8 +152,9 @@ def test_malformed_arch_and_dataset(tmp_path):
 @pytest.mark.parametrize("bn_momentum, expected", [(0.0, 1.0 - 0.997), (0.1, 0.1)])
 def test_bn_momentum_of_the_protocol_reaches_every_batchnorm(tmp_path, monkeypatch, bn_momentum, expected):
     """NB101's BatchNorm keeps TF's decay 0.997 (torch momentum 0.003): over a 3-epoch demo protocol its
-    running statistics stay near their initial values and evaluation is at chance (10.5 % on digits,
-    measured), so the demo sets bn_momentum 0.1; 0 keeps the network's own."""
+    running statistics stay near their initial values and evaluation is near chance (10.5 % valid on
+    digits in one demo run, not a figure this test measures), so the demo sets bn_momentum 0.1; 0 keeps
+    the network's own."""
     import darts_core.train.trainer as trainer
 
     arch = "nb1shot1-s1|1=maxpool3x3<-0|2=maxpool3x3<-0,1|3=conv3x3-bn-relu<-1,2|4=conv3x3-bn-relu<-1,2|out<-1,3"
