@@ -19,6 +19,7 @@ from torch.func import functional_call
 
 from darts_core.errors import DartsCoreError
 from darts_core.runlog import finite_or_error
+from darts_core.search.darts import DartsV1
 
 
 def _rows(t: torch.Tensor, k: int) -> torch.Tensor:
@@ -92,16 +93,9 @@ class PackedDartsV1:
         self.a_optimizer.step()
         return losses.detach()
 
-    def step(self, x_train, y_train, x_valid, y_valid, update_alphas: bool = True):
-        """One step of every seed; returns ((K,) train losses, (K, B, classes) train logits)."""
-        if self.alphas_first:
-            if update_alphas:
-                self.alpha_step(x_valid, y_valid)
-            return self.weight_step(x_train, y_train)
-        out = self.weight_step(x_train, y_train)
-        if update_alphas:
-            self.alpha_step(x_valid, y_valid)
-        return out
+    # one step of every seed, ordered as DartsV1's (loop quark0: alphas first); returns ((K,) train
+    # losses, (K, B, classes) train logits)
+    step = DartsV1.step
 
 
 class PackedDartsV2(PackedDartsV1):
