@@ -87,11 +87,11 @@ def to_markdown(df: pd.DataFrame, title: str = "") -> str:
     return "\n".join(text) + "\n"
 
 
-def write_compare(long: pd.DataFrame, csv, md, title: str = "") -> pd.DataFrame:
-    """compare(long) as CSV and Markdown (the `_vs_paper` files of every paper table)."""
+def write_compare(long: pd.DataFrame, csv, md, title: str = "", reported: pd.DataFrame | None = None) -> pd.DataFrame:
+    """compare(long, reported) as CSV and Markdown (the `_vs_paper` files of every paper table)."""
     from darts_core.runlog import write_table, write_text
 
-    cmp = compare(long)
+    cmp = compare(long, reported)
     write_table(cmp, csv)
     write_text(to_markdown(cmp, title), md)
     return cmp

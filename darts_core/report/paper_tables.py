@@ -13,10 +13,11 @@ from darts_core.report.compare import write_compare
 from darts_core.report.tables import DATASETS, long_table, write_table_files
 
 
-def _write(table: str, long, spec: Mapping, exp: Mapping, outputs: Mapping, **wide) -> None:
+def _write(table: str, long, spec: Mapping, exp: Mapping, outputs: Mapping, reported=None, **wide) -> None:
     title = f"{spec.get('paper', table)}: {exp.get('title', '')}"
     write_table_files(long, outputs["csv"], outputs["md"], outputs["tex"], title, f"tab:{table}", **wide)
-    write_compare(long, outputs["compare"], outputs["compare_md"], f"{spec.get('paper', table)}: reported vs reproduced")
+    write_compare(long, outputs["compare"], outputs["compare_md"], f"{spec.get('paper', table)}: reported vs reproduced",
+                  reported=reported)
 
 
 def build_lookup_table(table: str, inputs: Mapping, outputs: Mapping) -> None:
@@ -55,11 +56,22 @@ def build_retrain_table(table: str, inputs: Mapping, outputs: Mapping) -> None:
     _write(table, long, spec, exp, outputs, wide=retrain_wide_table)
 
 
-def build_by_dataset_table(table: str, inputs: Mapping, outputs: Mapping) -> None:
-    """A retraining table with a column per search dataset (RobustDARTS's S1-S4 table, one space each)."""
-    from darts_core.report.dataset_tables import by_dataset_long_table, by_dataset_wide_table
+def build_by_dataset_table(table: str, inputs: Mapping, outputs: Mapping, zela=None) -> None:
+    """A retraining table with a column per search dataset (RobustDARTS's S1-S4 table, one space each),
+    the paper's values (`zela`: darts_core.reported.zela2020's frame; the package's CSV by default) beside
+    each cell and in the vs-paper comparison."""
+    from functools import partial
 
+    from darts_core.report.dataset_tables import (by_dataset_long_table, by_dataset_wide_table, reported_cells,
+                                                  reported_frame)
+
+    if zela is None:
+        from darts_core.reported.zela2020 import load_zela
+
+        zela = load_zela()
     spec, exp, entry = inputs["spec"], inputs["experiment"], inputs["entry"]
     long = by_dataset_long_table(table, spec, inputs["summaries"], exp["datasets"],
                                  entry.get("search_seeds") or exp["seeds"], entry.get("seeds", [0]))
-    _write(table, long, spec, exp, outputs, wide=by_dataset_wide_table)
+    cells = reported_cells(spec, exp["space"], exp["datasets"], zela)
+    _write(table, long, spec, exp, outputs, reported=reported_frame(table, spec, exp["space"], exp["datasets"], zela),
+           wide=partial(by_dataset_wide_table, reported=cells))

@@ -52,6 +52,7 @@ def _named_runs(where: str, rows) -> list[tuple[str, str]]:
     for i, row in enumerate(rows):
         runs = row.get("run", [])
         named += [(f"{where}.rows[{i}].run", r) for r in ([runs] if isinstance(runs, str) else runs)]
+        named += [(f"{where}.rows[{i}].select", r) for r in row.get("select", [])]
     return named
 
 
@@ -152,7 +153,21 @@ def check_tables(config: dict) -> None:
         elif "retrain" in spec:
             raise StudyConfigError(f"{where}.retrain: NAS-Bench-201 tables are benchmark look-ups, nothing is retrained")
         _check_runs(config, spec["experiment"], _named_runs(where, spec["rows"]))
+        if table_kind_of(config, name) == "retrain_by_dataset":
+            check_zela_labels(name, spec)
         check_reported_labels(name, spec)
+
+
+def check_zela_labels(name: str, spec: dict) -> None:
+    """A row of a table with a column per search dataset (RobustDARTS's) is matched to the paper's row by
+    its label (darts_core.reported.zela2020.METHODS), or says `reported: false`; a typo would otherwise
+    show "not available" beside it for ever."""
+    from darts_core.reported.zela2020 import METHODS
+
+    for i, row in enumerate(spec["rows"]):
+        if row.get("reported", True) and row["label"] not in METHODS:
+            raise StudyConfigError(f"tables.{name}.rows[{i}].label: {row['label']!r} is not one of the paper's methods "
+                                   f"({', '.join(METHODS)}); fix the label, or set reported: false on a row the paper lacks")
 
 
 def check_reported_labels(name: str, spec: dict) -> None:
@@ -243,7 +258,7 @@ def check_retrain_table(config: dict, name: str, spec: dict) -> None:
     computed = [(i, r) for i, r in enumerate(spec["rows"]) if not r.get("cited")]
     if not computed:
         return
-    from darts_core.study.retrain import table_entries
+    from darts_core.study.retrain import by_search_dataset, table_entries
 
     entries = config.get("retrain", {})
     names = table_entries(spec)
@@ -267,15 +282,24 @@ def check_retrain_table(config: dict, name: str, spec: dict) -> None:
                     f"{where}.rows[{i}].genotype: {row['genotype']!r} is not a published genotype "
                     f"({', '.join(PUBLISHED_TEXT)}), or the row also names a run")
             continue
+        if "select" in row:
+            if "run" in row or "stop" in row or not by_search_dataset(config, name):
+                raise StudyConfigError(f"{where}.rows[{i}].select: a row choosing among grid runs names no run or "
+                                       f"stop of its own, and only in a table with a column per search dataset")
+            for run in row["select"]:
+                _check_trained(where, i, "select", run, "final", entries, names, label)
+            continue
         if isinstance(row.get("run"), list) or "run" not in row:
             raise StudyConfigError(f"{where}.rows[{i}].run: a {space}-space row names one run (or is `cited: true`)")
-        stop = row.get("stop", "final")
-        covering = [entries[n] for n in names if not entries[n].get("runs") or row["run"] in entries[n]["runs"]]
-        if not covering:
-            raise StudyConfigError(f"{where}.rows[{i}].run: {row['run']!r} is not trained by {label}.runs")
-        if not any(stop in e["criteria"] for e in covering):
-            raise StudyConfigError(f"{where}.rows[{i}].stop: {stop!r} is not trained by {label}.criteria (for run "
-                                   f"{row['run']!r})")
+        _check_trained(where, i, "run", row["run"], row.get("stop", "final"), entries, names, label)
+
+
+def _check_trained(where, i, key, run, stop, entries, names, label) -> None:
+    covering = [entries[n] for n in names if not entries[n].get("runs") or run in entries[n]["runs"]]
+    if not covering:
+        raise StudyConfigError(f"{where}.rows[{i}].{key}: {run!r} is not trained by {label}.runs")
+    if not any(stop in e["criteria"] for e in covering):
+        raise StudyConfigError(f"{where}.rows[{i}].stop: {stop!r} is not trained by {label}.criteria (for run {run!r})")
 
 
 def check_study(config: dict) -> dict:
