@@ -61,6 +61,15 @@ def test_robustdarts_settings_are_traced_to_its_files():
     assert "src/evaluation/args.py" in ev["sources"] and "DARTS_eval.sh (--seed 1" in ev["sources"]
     assert "init_channels: src/evaluation/args.py has one network size" in ev["paper_vs_code"]
     assert "protocol drnas-cifar: xiangning-chen/DrNAS" in rows["table4/retrain table4_cifar10"]["sources"]
+    # every setting of every RobustDARTS evaluation entry names the official file it comes from
+    for space in ("s1", "s2", "s3", "s4"):
+        for entry, keys in ((f"rdarts_{space}", ("criteria", "search_seeds", "seeds", "dataset")),
+                            (f"rdarts_{space}_es", ("criteria", "runs", "search_seeds", "seeds", "dataset"))):
+            row = rows[f"rdarts_{space}/retrain {entry}"]
+            assert "protocol rdarts: automl/RobustDARTS src/evaluation/args.py" in row["sources"]
+            for key in keys:
+                assert f"{key}=" in row["settings"] and f"{key}: RobustDARTS " in row["sources"], (entry, key)
+    assert "DARTS-ADA_search.sh (--drop_path_prob 0.0 --weight_decay 0.0003" in rows["rdarts_s2/retrain rdarts_s2_es"]["sources"]
 
 
 def test_every_preset_the_study_uses_declares_its_source():
