@@ -149,8 +149,10 @@ _BY_DATASET_TABLE_CAPTION = (
     "``std`` over every (search seed, retrain seed) pair, ``n`` pairs with a value out of ``expected`` and "
     "``missing`` naming the pairs without one. DARTS = the final cell, DARTS-ES = the cell of the epoch "
     "where the dominant-eigenvalue criterion stops (``darts_es``), R-DARTS(L2) and (DP) = one row per value "
-    "of their grids. The paper's own numbers are not transcribed here: the Markdown and LaTeX versions "
-    "(``results/tables/``) carry a ``reported`` column reading \"not available\" beside each dataset.")
+    "of their grids (reported: false), and one row each for the paper's single R-DARTS value, empty until the "
+    "paper's rule for choosing it is transcribed. The Markdown and LaTeX versions (``results/tables/``) carry "
+    "a ``reported`` column beside each dataset: the paper's value from darts_core/reported/zela2020.csv, "
+    "\"not available\" where it is not transcribed, \"-\" on a row the paper does not have.")
 
 TABLE_KINDS: dict[str, TableKind] = {
     k.name: k
