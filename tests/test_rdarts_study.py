@@ -162,6 +162,15 @@ def test_table_per_space_has_a_column_per_dataset(study, tmp_path):
     assert hit["reported"] == 4.85 and hit["difference"] == pytest.approx(0.15) and bool(hit["within_2std"])
 
 
+def test_a_dataset_the_paper_does_not_search_reads_dash():
+    from darts_core.report.dataset_tables import reported_cells
+    from darts_core.reported.zela2020 import COLUMNS
+
+    spec = {"rows": [{"label": "DARTS", "run": "darts"}, {"label": "R-DARTS(DP) p=0.6", "run": "dp-0.6", "reported": False}]}
+    cells = reported_cells(spec, "s2", ["digits", "svhn"], pd.DataFrame(columns=COLUMNS))
+    assert cells == {"DARTS": {"digits": "-", "svhn": "not available"}, "R-DARTS(DP) p=0.6": {"digits": "-", "svhn": "-"}}
+
+
 def test_the_shipped_transcription_gives_not_available(study, tmp_path):
     """With the package's zela2020.csv (no cell transcribed yet: its docstring says why) every paper row
     reads "not available", never a number from elsewhere."""

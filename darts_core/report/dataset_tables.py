@@ -83,14 +83,14 @@ def reported_frame(name: str, spec: Mapping, space: str, datasets: Sequence[str]
 def reported_cells(spec: Mapping, space: str, datasets: Sequence[str], reported: pd.DataFrame,
                    digits: int = 2) -> dict[str, dict[str, str]]:
     """{row label: {dataset: the text of its "reported" cell}}: the paper's value, NOT_AVAILABLE where it
-    is not transcribed, NOT_IN_PAPER on a `reported: false` row."""
-    from darts_core.reported.zela2020 import reported_error
+    is not transcribed, NOT_IN_PAPER on a `reported: false` row or a dataset the paper does not search."""
+    from darts_core.reported.zela2020 import DATASETS, reported_error
 
     out: dict[str, dict[str, str]] = {}
     for row in spec["rows"]:
         cells = out.setdefault(row["label"], {})
         for dataset in datasets:
-            if row.get("reported", True) is False:
+            if row.get("reported", True) is False or dataset not in DATASETS:  # the demo's digits: not the paper's
                 cells[dataset] = NOT_IN_PAPER
                 continue
             hit = reported_error(reported, space, dataset, row["label"])
