@@ -1,10 +1,11 @@
 """Seconds per search step and peak memory, side by side in one run, on the CPU.
 
 Implementations (`--impls`):
-- `ours`: the default path (NB201: batched convs, fused mixed sums, fast pooling, alpha-only alpha
-  gradients; DARTS space: alpha-only alpha gradients);
-- `reference`: our straightforward path (`fast_path: false`: edge by edge, op by op, and the alpha step's
-  backward into every parameter, as the official scripts do);
+- `ours`: the default path (NB201: batched convs with the mixing weights as their BN's scale, fused
+  mixed sums, the pool as a depthwise box sum, NHWC activations on the CPU, alpha-only alpha gradients;
+  DARTS space: alpha-only alpha gradients);
+- `reference`: our straightforward path (`fast_path: false`, NCHW: edge by edge, op by op, and the alpha
+  step's backward into every parameter, as the official scripts do);
 - `official`: xautodl's TinyNetworkDarts (NB201 only) stepped as DARTS-V1.py `search_func` (v1), or as
   DARTS-V2.py `backward_step_unrolled` + `_hessian_vector_product` re-stated on it (v2: that script is not
   part of the xautodl package). quark0's DARTS-space code does not run on current torch, so the DARTS
@@ -55,8 +56,8 @@ def _ours(impl: str, args, crit):
                 "fast_path": impl == "ours", "device": "cpu"}
     if args.space == "darts":
         settings["preset"] = "darts-space"
-    if impl == "ours" and args.channels_last:
-        settings["channels_last"] = True
+    if args.space == "nb201":  # ours: the config's default (auto: NHWC on the CPU) unless asked otherwise
+        settings["channels_last"] = args.channels_last if impl == "ours" else False
     if impl == "ours" and args.compile:
         settings["compile"] = True
     cfg = resolve_config(settings)
@@ -164,7 +165,8 @@ def main() -> None:
     p.add_argument("--size", type=int, default=32)
     p.add_argument("--C", type=int, default=16)
     p.add_argument("--N", type=int, default=None, help="cells per stage (NB201, default 5) or in all (DARTS, 8)")
-    p.add_argument("--channels-last", action="store_true", help="ours with channels_last activations")
+    p.add_argument("--channels-last", default="auto", type=lambda v: v if v == "auto" else v == "true",
+                   help="ours: auto (the default: NHWC on the CPU), true or false; the reference is NCHW")
     p.add_argument("--compile", action="store_true", help="ours with torch.compile (first step = compilation)")
     args = p.parse_args()
     args.N = args.N or (5 if args.space == "nb201" else 8)
@@ -189,7 +191,7 @@ def main() -> None:
     med = {k: statistics.median(v) for k, v in results.items()}
     print(f"\nDARTS-{args.method.upper()} step, {args.space}, batch {args.batch}, {args.size}x{args.size}, C={args.C}, "
           f"N={args.N}, {args.threads} thread(s), {args.rounds} rounds x {args.steps} steps"
-          + (", ours channels_last" if args.channels_last else "") + (", ours compiled" if args.compile else ""))
+          + (f", ours channels_last={args.channels_last}" if args.space == "nb201" else "") + (", ours compiled" if args.compile else ""))
     for impl in impls:
         peak = max(p for p, _ in peaks[impl])
         print(f"  {impl:9s} median {med[impl]:.3f} s/step, min {min(results[impl]):.3f}, first step (median) "

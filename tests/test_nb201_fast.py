@@ -200,3 +200,91 @@ def test_compile_switch_runs_a_step_and_matches_eager(backend, monkeypatch):
         lc, _ = mc.step(x, y, x, y)
     assert float((le - lc).abs()) < 1e-4
     assert float((eager.alpha - compiled.alpha).abs().max()) < 1e-5
+
+
+def test_weighted_sum_with_unweighted_terms_is_twice_differentiable():
+    w = torch.randn(2, dtype=torch.float64, requires_grad=True)
+    big = torch.randn(2, 6, 3, 3, dtype=torch.float64, requires_grad=True)
+    t = torch.randn(2, 2, 3, 3, dtype=torch.float64, requires_grad=True)
+
+    def f(w, b, t):
+        return weighted_sum(w, [b[:, :2], t], [b[:, 2:4], b[:, 4:]])
+
+    close(f(w, big, t), w[0] * big[:, :2] + w[1] * t + big[:, 2:4] + big[:, 4:])
+    assert torch.autograd.gradcheck(f, (w, big, t))
+    assert torch.autograd.gradgradcheck(f, (w, big, t))
+    # only unweighted terms (a cell whose ops are all convs)
+    empty = torch.zeros(0, dtype=torch.float64, requires_grad=True)
+    assert torch.autograd.gradcheck(lambda e, b: weighted_sum(e, [], [b[:, :2], b[:, 2:4]]), (empty, big))
+    with pytest.raises(ValueError, match="no terms"):
+        weighted_sum(empty, [])
+
+
+@pytest.mark.parametrize("layouts", [("nchw", "nchw"), ("cl", "cl"), ("cl", "nchw"), ("slice", "slice")])
+def test_dot_is_the_elementwise_inner_product_whatever_the_layouts(layouts):
+    from darts_core.nn.mixing import _dot
+
+    g = torch.Generator().manual_seed(3)
+    a, b = (torch.randn(2, 6, 4, 5, generator=g, dtype=torch.float64) for _ in range(2))
+    expect = float((a * b).sum())
+
+    def layout(t, kind):
+        if kind == "cl":
+            return t.contiguous(memory_format=torch.channels_last)
+        if kind == "slice":  # a channel slice of a bigger NCHW tensor
+            return torch.cat([t, t], dim=1)[:, 3:9]
+        return t
+
+    if layouts == ("slice", "slice"):
+        a, b = torch.cat([a, a], 1)[:, 3:9], torch.cat([b, b], 1)[:, 3:9]
+        expect = float((a * b).sum())
+    else:
+        a, b = layout(a, layouts[0]), layout(b, layouts[1])
+    assert abs(float(_dot(a, b)) - expect) <= 1e-12 * max(1.0, abs(expect))
+
+
+def test_the_mixing_weight_inside_the_batchnorm_is_the_weight_times_the_batchnorm():
+    """batched_conv_bn's `scale` (w * BN(conv(x)) as BN's gamma), for the searching cells' BN without affine
+    parameters and for an affine one."""
+    from darts_core.nn.nb201_ops import ReLUConvBN
+    from darts_core.nn.nb201_supernet import batched_conv_bn
+
+    torch.manual_seed(0)
+    x = torch.relu(torch.randn(4, 3, 5, 5, dtype=torch.float64))
+    for affine in (False, True):
+        ops = [ReLUConvBN(3, 3, 3, 1, 1, affine, True).double() for _ in range(2)]
+        if affine:
+            for op in ops:
+                torch.nn.init.normal_(op[2].weight), torch.nn.init.normal_(op[2].bias)
+        w = torch.tensor([0.3, 1.7], dtype=torch.float64)
+        ref = [copy.deepcopy(op) for op in ops]
+        out = batched_conv_bn(ops, x, w.repeat_interleave(3))
+        expect = torch.cat([wk * op[2](op[1](x)) for wk, op in zip(w, ref)], dim=1)
+        close(out, expect)
+        for op, r in zip(ops, ref):  # running statistics as each BN's own forward leaves them
+            close(op[2].running_mean, r[2].running_mean)
+            close(op[2].running_var, r[2].running_var)
+
+
+def test_fast_pool_on_channels_last_inputs():
+    x = torch.randn(2, 3, 5, 6, dtype=torch.float64).contiguous(memory_format=torch.channels_last).requires_grad_()
+    close(AvgPool3x3()(x), F.avg_pool2d(x, 3, 1, 1, count_include_pad=False))
+    assert torch.autograd.gradcheck(AvgPool3x3(), (x,))
+
+
+def test_channels_last_auto_is_nhwc_on_the_cpu_and_allowed_for_every_space():
+    assert resolve_config({}).channels_last == "auto"
+    assert resolve_config({"space": "darts", "preset": "darts-space"}).channels_last == "auto"
+    assert resolve_config({"channels_last": "auto"}).channels_last == "auto"
+    torch.manual_seed(0)
+    auto = NB201Supernet(10, 4, 1, channels_last="auto").double()
+    nchw = copy.deepcopy(auto)
+    nchw.channels_last = False
+    seen = {}
+    def hook(module, inputs, out):
+        seen["cl"] = out.is_contiguous(memory_format=torch.channels_last)
+
+    auto.stem.register_forward_hook(hook)
+    x, _ = data()
+    close(auto(x), nchw(x), 1e-10)
+    assert seen["cl"] and not x.is_contiguous(memory_format=torch.channels_last)

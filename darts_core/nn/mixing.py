@@ -210,48 +210,76 @@ class ControllerPathMixer:
 
 
 class _WeightedSum(torch.autograd.Function):
-    """out = sum_k w[k] * t_k in one accumulator (no product tensor per term); backward: grad t_k =
-    w[k] * g, grad w[k] = <g, t_k> (a dot product, no product tensor either). The backward is written in
-    differentiable ops, so double backward (the exact alpha Hessian, darts_core.search.hessian) works."""
+    """out = sum_k w[k] * t_k + sum_m u_m in one accumulator (no product tensor per term); backward: grad
+    t_k = w[k] * g, grad w[k] = <g, t_k> (a dot product, no product tensor either), grad u_m = g. The
+    backward is written in differentiable ops, so double backward (the exact alpha Hessian,
+    darts_core.search.hessian) works."""
 
     @staticmethod
-    def forward(ctx, w, *tensors):
+    def forward(ctx, w, n_weighted, *tensors):
         dtype = tensors[0].dtype
         for t in tensors[1:]:  # mixed precision (autocast): accumulate in the widest input type
             dtype = torch.promote_types(dtype, t.dtype)
-        out = torch.mul(tensors[0].to(dtype), w[0].to(dtype))
-        for k in range(1, len(tensors)):
-            out.addcmul_(tensors[k], w[k].to(dtype))
-        ctx.save_for_backward(w, *tensors)
+        weighted, plain = tensors[:n_weighted], tensors[n_weighted:]
+        if weighted:
+            out = torch.mul(weighted[0].to(dtype), w[0].to(dtype))
+            for k in range(1, len(weighted)):
+                out.addcmul_(weighted[k], w[k].to(dtype))
+        else:
+            out = plain[0].to(dtype, copy=True)
+            plain = plain[1:]
+        for u in plain:
+            out.add_(u)
+        ctx.n_weighted = n_weighted
+        ctx.save_for_backward(w, *weighted)
         return out
 
     @staticmethod
     def backward(ctx, g):
-        w, *tensors = ctx.saved_tensors
-        need_w = ctx.needs_input_grad[0]
-        grad_w = torch.stack([_dot(g, t) for t in tensors]).to(w.dtype) if need_w else None
-        grads = [(g * w[k].to(g.dtype)).to(t.dtype) if ctx.needs_input_grad[k + 1] else None
-                 for k, t in enumerate(tensors)]
-        return (grad_w, *grads)
+        w, *weighted = ctx.saved_tensors
+        n = ctx.n_weighted
+        need = ctx.needs_input_grad
+        grad_w = None
+        if need[0]:
+            grad_w = torch.stack([_dot(g, t) for t in weighted]).to(w.dtype) if weighted else torch.zeros_like(w)
+        grads = [(g * w[k].to(g.dtype)).to(t.dtype) if need[k + 2] else None for k, t in enumerate(weighted)]
+        plain = [g if need[m + 2] else None for m in range(n, len(need) - 2)]
+        return (grad_w, None, *grads, *plain)
+
+
+def _flat_pair(a: torch.Tensor, b: torch.Tensor):
+    """a and b as matching 1-D (or per-sample 2-D) views when their layouts allow it, else None."""
+    if a.is_contiguous() and b.is_contiguous():
+        return a.view(-1), b.view(-1)
+    cl = torch.channels_last
+    if a.dim() == 4 and a.is_contiguous(memory_format=cl) and b.is_contiguous(memory_format=cl):
+        return a.permute(0, 2, 3, 1).reshape(-1), b.permute(0, 2, 3, 1).reshape(-1)
+    if a.dim() == 4 and b.dim() == 4:  # channel slices of NCHW tensors: contiguous within each sample
+        def per_sample(t):
+            return tuple(t.stride()[1:]) == (t.shape[2] * t.shape[3], t.shape[3], 1)
+        if per_sample(a) and per_sample(b):
+            return a.view(a.shape[0], -1), b.view(b.shape[0], -1)
+    return None
 
 
 def _dot(a: torch.Tensor, b: torch.Tensor) -> torch.Tensor:
-    """<a, b> over all elements. Flattened per sample where that is a view (a channel slice of an NCHW
-    tensor is contiguous within each sample), which the CPU kernels run several times faster than the
-    4-D product. Half-precision inputs are summed in float32."""
+    """<a, b> over all elements, on flat views where the layouts allow (the CPU kernels run those
+    several times faster than the 4-D product; no exception is raised, so torch.compile traces it
+    whole). Half-precision inputs are summed in float32."""
     if a.dtype in (torch.float16, torch.bfloat16) or b.dtype in (torch.float16, torch.bfloat16):
         a, b = a.float(), b.float()
-    if a.dim() > 1 and b.dim() > 1:
-        try:
-            a, b = a.view(a.shape[0], -1), b.view(b.shape[0], -1)
-        except RuntimeError:  # not viewable (channels_last slices): the 4-D product
-            pass
-    return (a * b).sum()
+    flat = _flat_pair(a, b)
+    if flat is None:
+        return (a * b).sum()
+    a, b = flat
+    return torch.dot(a, b) if a.dim() == 1 else (a * b).sum()
 
 
-def weighted_sum(weights: torch.Tensor, tensors: list[torch.Tensor]) -> torch.Tensor:
-    """sum_k weights[k] * tensors[k] (weights: 1-D, one per tensor), same math as the term-by-term sum up
-    to float rounding (the order of additions is the same, left to right)."""
+def weighted_sum(weights: torch.Tensor, tensors: list[torch.Tensor], plain: list[torch.Tensor] = ()) -> torch.Tensor:
+    """sum_k weights[k] * tensors[k] + sum_m plain[m] (weights: 1-D, one per tensor), the same math as
+    the term-by-term sum up to float rounding (the same order of additions, weighted terms first)."""
     if len(tensors) != weights.numel():
         raise ValueError(f"weighted_sum: {weights.numel()} weights for {len(tensors)} tensors")
-    return _WeightedSum.apply(weights, *tensors)
+    if not tensors and not plain:
+        raise ValueError("weighted_sum: no terms")
+    return _WeightedSum.apply(weights, len(tensors), *tensors, *plain)

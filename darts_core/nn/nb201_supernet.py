@@ -53,13 +53,17 @@ def _edge_index(i: int, j: int) -> int:
     return i * (i - 1) // 2 + j
 
 
-def batched_conv_bn(ops: Sequence[ReLUConvBN], relu_x: torch.Tensor) -> torch.Tensor:
-    """[op[2](op[1](relu_x)) for op in ops] concatenated along channels, as one conv and one BatchNorm.
+def batched_conv_bn(ops: Sequence[ReLUConvBN], relu_x: torch.Tensor, scale: torch.Tensor | None = None) -> torch.Tensor:
+    """[op[2](op[1](relu_x)) for op in ops] concatenated along channels, as one conv and one BatchNorm;
+    `scale` (one value per output channel): each channel's output times it, inside the BatchNorm.
 
     Exact: a conv's output channels are independent, and BatchNorm normalises each channel by its own
     statistics, so stacking the convs' weights (and biases) and the BNs' buffers changes no value. Running
     statistics (track_running_stats) are updated in the concatenated copy and written back to each BN, as
-    nn.BatchNorm2d.forward would (momentum, num_batches_tracked)."""
+    nn.BatchNorm2d.forward would (momentum, num_batches_tracked). The scale is BN's affine weight (w *
+    BN(y) = BN(y) with gamma w; with an affine BN, gamma * w and beta * w): the mixing weight costs no pass
+    of its own either way, and its gradient comes out of BN's backward, which sums g * x_hat per channel
+    anyway."""
     convs, bns = [op[1] for op in ops], [op[2] for op in ops]
     c0, b0 = convs[0], bns[0]
     weight = torch.cat([c.weight for c in convs]) if len(convs) > 1 else c0.weight
@@ -78,6 +82,9 @@ def batched_conv_bn(ops: Sequence[ReLUConvBN], relu_x: torch.Tensor) -> torch.Te
     var = torch.cat([b.running_var for b in bns]) if keep else None
     gamma = torch.cat([b.weight for b in bns]) if b0.affine else None
     beta = torch.cat([b.bias for b in bns]) if b0.affine else None
+    if scale is not None:
+        gamma = scale if gamma is None else gamma * scale
+        beta = None if beta is None else beta * scale
     out = F.batch_norm(y, mean, var, gamma, beta, use_batch_stats, factor, b0.eps)
     if keep and update:
         with torch.no_grad():
@@ -132,37 +139,52 @@ class NB201SearchCell(nn.Module):
 
     def forward_fast(self, x: torch.Tensor, weights: torch.Tensor) -> torch.Tensor:
         """Node by node: once node j is known, the convs of all edges leaving it run batched
-        (`batched_conv_bn`); node j+1 is then one weighted sum over every (edge, op) term that enters it."""
-        n, ops = nb201.MAX_NODES, self.ops
+        (`batched_conv_bn`, their mixing weights as the BN scale); node j+1 is then one sum
+        (`weighted_sum`): the skip and pooling terms weighted, the conv terms as they are."""
+        n, ops, c = nb201.MAX_NODES, self.ops, self.channels
         flat = weights.reshape(-1)
-        terms: list[list[torch.Tensor]] = [[] for _ in range(n)]
+        weighted: list[list[torch.Tensor]] = [[] for _ in range(n)]
+        plain: list[list[torch.Tensor]] = [[] for _ in range(n)]
         nodes = [x]
         for j in range(n - 1):
             h, dests = nodes[j], range(j + 1, n)
             relu = torch.relu(h) if self.has_conv else None
             pool = self.fast_pool(h) if self.has_pool else None
-            conv = {o: batched_conv_bn([self.edges[f"{i}_{j}"][o] for i in dests], relu).split(self.channels, dim=1)
-                    for o, name in enumerate(ops) if name in _CONVS}
+            conv = {}
+            for o, name in enumerate(ops):
+                if name in _CONVS:
+                    scale = flat[self._conv_index(j, o, flat.device)].repeat_interleave(c)
+                    conv[o] = batched_conv_bn([self.edges[f"{i}_{j}"][o] for i in dests], relu, scale).split(c, dim=1)
             for d, i in enumerate(dests):
                 for o, name in enumerate(ops):
                     if name == "skip_connect":
-                        terms[i].append(h)
+                        weighted[i].append(h)
                     elif name == "avg_pool_3x3":
-                        terms[i].append(pool)
+                        weighted[i].append(pool)
                     elif name in _CONVS:
-                        terms[i].append(conv[o][d])
-            if terms[j + 1]:
-                nodes.append(weighted_sum(flat[self._term_index(j + 1, flat.device)], terms[j + 1]))
+                        plain[i].append(conv[o][d])
+            i = j + 1
+            if weighted[i] or plain[i]:
+                nodes.append(weighted_sum(flat[self._term_index(i, flat.device)], weighted[i], plain[i]))
             else:  # only `none`: zeros, as the reference's x.mul(0)
                 nodes.append(h.mul(0.0))
         return nodes[-1]
 
     def _term_index(self, i: int, device) -> torch.Tensor:
-        """Flat (edge * len(ops) + op) index of every term entering node i, in forward_fast's order."""
-        key = (i, str(device))
+        """Flat (edge * len(ops) + op) index of every weighted (skip, pooling) term entering node i, in
+        forward_fast's order."""
+        key = ("terms", i, str(device))
         if key not in self._index_cache:
             idx = [_edge_index(i, j) * len(self.ops) + o for j in range(i) for o, name in enumerate(self.ops)
-                   if name != "none"]
+                   if name in ("skip_connect", "avg_pool_3x3")]
+            self._index_cache[key] = torch.tensor(idx, dtype=torch.long, device=device)
+        return self._index_cache[key]
+
+    def _conv_index(self, j: int, o: int, device) -> torch.Tensor:
+        """Flat index of op o on every edge leaving node j (batched_conv_bn's order: destination-major)."""
+        key = ("conv", j, o, str(device))
+        if key not in self._index_cache:
+            idx = [_edge_index(i, j) * len(self.ops) + o for i in range(j + 1, nb201.MAX_NODES)]
             self._index_cache[key] = torch.tensor(idx, dtype=torch.long, device=device)
         return self._index_cache[key]
 
@@ -236,9 +258,10 @@ class NB201Supernet(nn.Module):
 
     def __init__(self, num_classes: int, channels: int = 16, num_cells: int = 5, ops: Sequence[str] = nb201.OPS,
                  track_running_stats: bool = False, in_channels: int = 3, mixer=None, partial_channels: int = 1,
-                 conv_bias: bool | None = None, fast: bool = True, channels_last: bool = False, amp: str = "off"):
+                 conv_bias: bool | None = None, fast: bool = True, channels_last: bool | str = False, amp: str = "off"):
         super().__init__()
-        self.channels_last = bool(channels_last)  # NHWC activations (faster convs on some CPUs/GPUs)
+        # NHWC activations (faster convs on some CPUs/GPUs); "auto": on the CPU only (measured faster there)
+        self.channels_last = channels_last if channels_last == "auto" else bool(channels_last)
         self.amp = amp  # "bf16": the forward under bfloat16 autocast, logits returned in float32
         self.ops = nb201.check_ops(ops)
         self.mixer = mixer or SoftmaxMixer()
@@ -282,7 +305,7 @@ class NB201Supernet(nn.Module):
             index = index.tolist()
         else:
             weights = self.mixer(self.alpha)  # once per forward, shared by all cells
-        if self.channels_last:
+        if self.channels_last is True or (self.channels_last == "auto" and x.device.type == "cpu"):
             x = x.contiguous(memory_format=torch.channels_last)
         h = self.stem(x)
         for cell in self.cells:
@@ -335,7 +358,7 @@ def build_supernet(cfg, num_classes: int, input_shape: Sequence[int], mixer=None
     model = NB201Supernet(num_classes, cfg.channels, cfg.num_cells, cfg.ops, cfg.track_running_stats,
                           in_channels=int(input_shape[0]), mixer=mixer, partial_channels=partial_channels,
                           conv_bias=conv_bias, fast=getattr(cfg, "fast_path", True),
-                          channels_last=getattr(cfg, "channels_last", False), amp=getattr(cfg, "amp", "off"))
+                          channels_last=getattr(cfg, "channels_last", "auto"), amp=getattr(cfg, "amp", "off"))
     if getattr(cfg, "compile", False):
         # in place (nn.Module.compile): the module object, its parameters and state_dict keys stay as they are
         model.compile(backend=COMPILE_BACKEND)

@@ -88,7 +88,7 @@ class _CommonSettings:
     cutout_prob: float = 1.0
     # --- speed switches (issue 18): the same math, or (amp) a documented change of precision ---------
     fast_path: bool = True  # batched convs, fused mixed sums, alpha-only alpha gradients; False: the reference
-    channels_last: bool = False  # NHWC activations in the NB201 supernet
+    channels_last: bool | str = "auto"  # NHWC activations in the NB201 supernet; auto: on the CPU only
     amp: str = "off"  # autocast of the forward passes: off | bf16 | fp16 (fp16 only on CUDA)
     compile: bool = False  # torch.compile (inductor) of the supernet's forward; off until measured on a GPU
     preset: str = "darts"
@@ -161,8 +161,10 @@ def resolve_config(mapping: dict) -> SearchConfig:
     if not isinstance(betas, (list, tuple)) or len(betas) != 2:
         raise DartsCoreError(f"a_betas must be two numbers, got {betas!r}")
     v["a_betas"] = tuple(_float("a_betas", b, high=1.0) for b in betas)
-    for key in ("track_running_stats", "w_nesterov", "download", "fast_path", "channels_last", "compile"):
+    for key in ("track_running_stats", "w_nesterov", "download", "fast_path", "compile"):
         v[key] = _bool(key, v[key])
+    # auto: NHWC on the CPU, where it was measured faster (README, Performance); elsewhere NCHW until measured
+    v["channels_last"] = "auto" if v["channels_last"] == "auto" else _bool("channels_last", v["channels_last"])
     if v["w_nesterov"] and v["w_momentum"] == 0:
         raise DartsCoreError("w_nesterov needs w_momentum > 0")
     v["w_lr_schedule"] = _choice("w_lr_schedule", v["w_lr_schedule"], SCHEDULES)
@@ -206,7 +208,8 @@ def _method_settings(v: dict) -> None:
     v["cutout_prob"] = _float("cutout_prob", v["cutout_prob"])
     if v["cutout_prob"] > 1:
         raise DartsCoreError(f"cutout_prob must be <= 1, got {v['cutout_prob']}")
-    asked = [k for k, off in (("channels_last", False), ("amp", "off"), ("compile", False)) if v[k] != off]
+    asked = [k for k, off in (("channels_last", False), ("amp", "off"), ("compile", False))
+             if v[k] != off and not (k == "channels_last" and v[k] == "auto")]
     if asked and not get_space(v["space"]).speed_switches:
         raise DartsCoreError(f"{asked[0]}: the {v['space']} supernet does not implement this switch (only nb201's does)")
     if v["compile"] and get_method(method).hard_forward:
