@@ -11,7 +11,7 @@ op that reaches a kernel is intercepted (a TorchDispatchMode, single path, float
 - kernel launches: one per op that is not a pure view/metadata op (a GPU runs one or a few kernels per
   such op; foreach optimiser ops counted once each).
 Step time on the GPU (roofline per op, plus launch overhead):  sum_op max(flops/peak, bytes/bw) +
-launches * overhead. Epoch = steps_per_epoch train steps + the epoch's validation forward passes (the same
+launches * overhead. Epoch = ceil(train images / batch) train steps + the epoch's validation forward passes (the same
 count, no_grad forward, measured likewise). Packed seeds (K seeds' supernets run as one batched set of
 kernels; another branch builds them), an ESTIMATE:
     T_K = sum_op max(K flops/peak, K bytes/bw) + launches * overhead    (vs K * T_1 for K separate runs)
@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import subprocess
 import sys
 from collections import Counter
@@ -73,6 +74,8 @@ def _method(space: str, method: str, fast: bool = True):
     settings = {"space": space, "method": method, "device": "cpu", "fast_path": fast}
     if space == "darts":
         settings.update(preset="darts-space", channels=16, num_cells=8)
+    elif space.startswith("nb1shot1"):  # Exp.8: the official train_search.py defaults (batch 96)
+        settings.update(preset="nb1shot1")
     cfg = resolve_config(settings)
     cls = DartsV1 if method == "darts-v1" else DartsV2
     torch.manual_seed(0)
@@ -98,7 +101,13 @@ def count_step(space: str, method: str) -> dict:
         model(xv)
     model.train()
     return {"space": space, "method": method, "flop_counter_total": fc.get_total_flops(), "train": train.ops,
-            "valid": valid.ops}
+            "valid": valid.ops, "batch": batch}
+
+
+def _costed_as(method: str) -> str:
+    """Methods other than DARTS-V2 are costed as a DARTS-V1 step (an upper bound for the one-op-per-edge
+    methods GDAS, RSPS, ENAS, SETN's weight steps)."""
+    return "darts-v2" if method == "darts-v2" else "darts-v1"
 
 
 def seconds(ops, peak_flops: float, bw: float, overhead: float, k: int = 1) -> float:
@@ -111,46 +120,54 @@ def main() -> None:
                    help="achieved FLOP rate assumed (TFLOP/s); H100/H200 SXM: 67 FP32, ~495 TF32 dense at peak")
     p.add_argument("--hbm-gbs", type=float, default=3350.0, help="HBM bandwidth (GB/s): H100 SXM 3350, H200 4800")
     p.add_argument("--launch-us", type=float, default=6.0, help="per-kernel launch + dispatch overhead (us)")
-    p.add_argument("--steps-per-epoch", type=int, default=391, help="25k train images / batch 64")
+    p.add_argument("--train-images", type=int, default=25000,
+                   help="images per search epoch (CIFAR's search half); steps per epoch = ceil(images / batch)")
     p.add_argument("--study", default=None, help="`python -m darts_core study --json` output (default: run it)")
     p.add_argument("--packed", default="1,2,4,8", help="K values for the packed-seed estimate")
-    p.add_argument("--rows", default="nb201:darts-v1,nb201:darts-v2,darts:darts-v1",
-                   help="space:method steps to count (the study needs these three; darts:darts-v2 on request)")
+    p.add_argument("--rows", default=None,
+                   help="space:method steps to count (default: every space and DARTS-V1/V2 step the study needs)")
     args = p.parse_args()
     torch.set_num_threads(1)
     peak, bw, ov = args.peak_tflops * 1e12, args.hbm_gbs * 1e9, args.launch_us * 1e-6
     ks = [int(k) for k in args.packed.split(",")]
     rows = {}
-    print(f"Assumed: {args.peak_tflops:g} TFLOP/s achieved, {args.hbm_gbs:g} GB/s HBM, {args.launch_us:g} us per "
-          f"kernel launch; {args.steps_per_epoch} steps + as many validation forwards per epoch. ESTIMATES from "
-          "CPU-measured FLOPs/bytes/kernel counts, not GPU measurements.\n")
-    print("| space | method | GFLOP/step | GB moved/step | kernels/step | top kernels | est. ms/step | est. s/epoch |")
-    print("|---|---|---|---|---|---|---|---|")
-    for space, method in (r.split(":") for r in args.rows.split(",")):
-        c = count_step(space, method)
-        flops = sum(f for _, f, _ in c["train"])
-        assert abs(flops - c["flop_counter_total"]) <= 1e-6 * max(flops, 1), (flops, c["flop_counter_total"])
-        moved = sum(b for _, _, b in c["train"])
-        top = ", ".join(f"{n} {k}" for n, k in Counter(n for n, _, _ in c["train"]).most_common(3))
-        step_s = {k: seconds(c["train"], peak, bw, ov, k) for k in ks}
-        valid_s = {k: seconds(c["valid"], peak, bw, ov, k) for k in ks}
-        epoch = {k: args.steps_per_epoch * (step_s[k] + valid_s[k]) for k in ks}
-        rows[(space, method)] = epoch
-        print(f"| {space} | {method} | {flops / 1e9:.1f} | {moved / 1e9:.2f} | {len(c['train'])} | {top} | "
-              f"{step_s[1] * 1e3:.1f} | {epoch[1]:.1f} |", flush=True)
     if args.study:
         with open(args.study) as f:
             study = json.load(f)
     else:
         study = json.loads(subprocess.run([sys.executable, "-m", "darts_core", "study", "--json"], check=True,
                                           capture_output=True, text=True).stdout)
+    needed = sorted({(r["settings"]["space"], _costed_as(r["settings"]["method"])) for r in study})
+    wanted = [tuple(r.split(":")) for r in args.rows.split(",")] if args.rows else needed
+    print(f"Assumed: {args.peak_tflops:g} TFLOP/s achieved, {args.hbm_gbs:g} GB/s HBM, {args.launch_us:g} us per "
+          f"kernel launch; ceil({args.train_images} / batch) steps + as many validation forwards per epoch. "
+          "ESTIMATES from CPU-measured FLOPs/bytes/kernel counts, not GPU measurements.\n")
+    print("| space | method | batch | GFLOP/step | GB moved/step | kernels/step | top kernels | est. ms/step | est. s/epoch |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for space, method in wanted:
+        c = count_step(space, method)
+        flops = sum(f for _, f, _ in c["train"])
+        assert abs(flops - c["flop_counter_total"]) <= 1e-6 * max(flops, 1), (flops, c["flop_counter_total"])
+        moved = sum(b for _, _, b in c["train"])
+        top = ", ".join(f"{n} {k}" for n, k in Counter(n for n, _, _ in c["train"]).most_common(3))
+        steps = math.ceil(args.train_images / c["batch"])
+        step_s = {k: seconds(c["train"], peak, bw, ov, k) for k in ks}
+        valid_s = {k: seconds(c["valid"], peak, bw, ov, k) for k in ks}
+        epoch = {k: steps * (step_s[k] + valid_s[k]) for k in ks}
+        rows[(space, method)] = epoch
+        print(f"| {space} | {method} | {c['batch']} | {flops / 1e9:.1f} | {moved / 1e9:.2f} | {len(c['train'])} | {top} | "
+              f"{step_s[1] * 1e3:.1f} | {epoch[1]:.1f} |", flush=True)
+    missing = [k for k in needed if k not in rows]
+    if missing:
+        print(f"\n(no study total: --rows leaves out {missing})")
+        return
     # per-search cost: its epochs x the epoch estimate of its space; methods other than DARTS-V2 are costed
     # as DARTS-V1 (an upper bound for the one-op-per-edge methods GDAS, RSPS, ENAS, SETN's weight steps)
     hours = {k: 0.0 for k in ks}
     n = 0
     for run in study:
         s = run["settings"]
-        key = (s["space"], "darts-v2" if s["method"] == "darts-v2" else "darts-v1")
+        key = (s["space"], _costed_as(s["method"]))
         n += 1
         for k in ks:
             hours[k] += s["epochs"] * rows[key][k] / 3600.0
