@@ -274,3 +274,16 @@ def test_dry_run_of_the_whole_study(tmp_path):
     assert all(j["wildcards"]["rdataset"] == j["wildcards"]["dataset"] for j in train)
     assert all(int(j["resources"]["runtime"]) == 1.5 * 600 * 1 + 10 for j in train)
     assert sum(j["wildcards"]["criterion"] == "darts_es" for j in train) == 36
+
+
+def test_darts_es_that_did_not_fire_in_every_search_is_marked(tmp_path):
+    from darts_core.report.dataset_tables import by_dataset_long_table, by_dataset_wide_table
+
+    path = _summary(tmp_path / "es.csv", [3.0, 4.0])
+    df = pd.read_csv(path).assign(met=[True, False])  # search 2: never fired, its final cell trained
+    df.to_csv(path, index=False)
+    spec = {"rows": [{"label": "DARTS-ES", "run": "darts", "stop": "darts_es"}]}
+    long = by_dataset_long_table("t", spec, {"DARTS-ES": {"svhn": [path]}}, ["svhn"], [1, 2], [1])
+    wide = by_dataset_wide_table(long).set_index("Method")
+    assert wide.loc["DARTS-ES ‡", "stop fired"] == "1/2"
+    assert "stop fired in 1/2 searches" in long.loc[long["metric"] == "test_error", "note"].iloc[0]

@@ -143,3 +143,31 @@ def test_a_published_cell_trained_here_is_computed_without_search_cost(tmp_path)
     assert (err["n"], err["expected"], err["source"]) == (2, 2, "computed") and "published genotype" in err["note"]
     cmp = compare(long).set_index("metric")
     assert cmp.loc["test_error", "reported"] == 2.76 and bool(cmp.loc["test_error", "within_2std"])
+
+
+def test_a_stop_that_did_not_fire_in_every_search_is_marked_not_shown_as_a_stop(tmp_path):
+    """stops.csv met=False (the criterion never fired; the final-epoch cell was trained instead) reaches
+    the table: the row carries the fallback mark, `stop fired` says in how many searches it fired, the
+    long note says what the others trained."""
+    p = summary(tmp_path / "a.csv", [(1, 0, 0.5, 3.0, 1.0, 10.0), (2, 0, 0.5, 4.0, 1.0, 10.0), (3, 0, 0.5, 5.0, 1.0, 10.0)])
+    df = pd.read_csv(p)
+    df.loc[df["search_seed"] == 2, "met"] = False
+    df.to_csv(p, index=False)
+    q = summary(tmp_path / "b.csv", [(1, 0, 0.5, 3.0, 1.0, 10.0), (2, 0, 0.5, 4.0, 1.0, 10.0), (3, 0, 0.5, 5.0, 1.0, 10.0)])
+    long = retrain_long_table("table4", SPEC4, {"SS-DARTS-SepConv5": [p], "SS-DARTS-SepConv3": [q]}, "cifar10",
+                              [1, 2, 3], [0], reported=pd.DataFrame(columns=["table", "row", "variant", "dataset",
+                                                                             "metric", "mean", "std"]))
+    err = long[(long["metric"] == "test_error") & (long["source"] == "computed")].set_index("row")
+    assert err.loc["SS-DARTS-SepConv5", "fired"] == "2/3"
+    assert "stop fired in 2/3 searches, the others trained the final-epoch cell" in err.loc["SS-DARTS-SepConv5", "note"]
+    assert err.loc["SS-DARTS-SepConv3", "fired"] in ("", None) or pd.isna(err.loc["SS-DARTS-SepConv3", "fired"])
+    wide = retrain_wide_table(long).set_index("Method")
+    assert wide.loc["SS-DARTS-SepConv5 ‡", "stop fired"] == "2/3"
+    from darts_core.report.stats import DDOF
+
+    # still the mean over all pairs
+    assert wide.loc["SS-DARTS-SepConv5 ‡", "Test error (%)"] == f"4.00 ± {np.std([3.0, 4.0, 5.0], ddof=DDOF):.2f}"
+    assert "SS-DARTS-SepConv3" in wide.index and wide.loc["SS-DARTS-SepConv3", "stop fired"] == ""
+    md = tmp_path / "t.md"
+    write_table_files(long, tmp_path / "t.csv", md, tmp_path / "t.tex", wide=retrain_wide_table)
+    assert "‡ the stop criterion did not fire in every seed" in md.read_text()

@@ -26,9 +26,9 @@ from collections.abc import Mapping, Sequence
 
 import pandas as pd
 
-from darts_core.report.retrain_tables import computed_rows, read_summaries
+from darts_core.report.retrain_tables import fired_text, computed_rows, read_summaries
 from darts_core.report.stats import DDOF, format_mean_std
-from darts_core.report.tables import DATASET_LABELS, LONG_COLUMNS
+from darts_core.report.tables import DATASET_LABELS, FALLBACK_MARK, LONG_COLUMNS
 
 NOT_AVAILABLE = "not available"
 NOT_IN_PAPER = "-"
@@ -107,7 +107,8 @@ def by_dataset_wide_table(long: pd.DataFrame, digits: int = 2,
     reported = reported or {}
     lines = []
     for label, sel in long.groupby("row", sort=False):
-        line = {"Method": label}
+        fired = fired_text(sel)
+        line = {"Method": label + (f" {FALLBACK_MARK}" if fired else "")}
         errors = sel[sel["metric"] == "test_error"]
         for dataset in datasets:
             hit = errors[errors["dataset"] == dataset]
@@ -122,6 +123,10 @@ def by_dataset_wide_table(long: pd.DataFrame, digits: int = 2,
         selecting = bool(len(errors)) and errors["note"].astype(str).str.startswith(SELECTION_NOTE).any()
         line["missing seeds"] = "" if selecting else ";".join(
             f"{d}:{m}" for d, m in zip(errors["dataset"], errors["missing"]) if isinstance(m, str) and m)
+        line["stop fired"] = fired
         line["source"] = NOT_CHOSEN if selecting else "computed"
         lines.append(line)
-    return pd.DataFrame(lines)
+    wide = pd.DataFrame(lines)
+    if len(wide) and not wide["stop fired"].astype(bool).any():
+        wide = wide.drop(columns="stop fired")
+    return wide

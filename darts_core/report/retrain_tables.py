@@ -27,7 +27,7 @@ import numpy as np
 import pandas as pd
 
 from darts_core.report.stats import DDOF, format_mean_std, mean_std
-from darts_core.report.tables import CITED_MARK, LONG_COLUMNS, cited_rows
+from darts_core.report.tables import CITED_MARK, FALLBACK_MARK, LONG_COLUMNS, cited_rows
 
 SECONDS_PER_DAY = 86400.0
 ERROR_METRICS = {"imagenet": ("top1_error", "top5_error")}
@@ -54,11 +54,27 @@ def _row(table, label, dataset, metric, values, expected, missing, source, note)
             "fired": ""}
 
 
+def fired_searches(summary: pd.DataFrame) -> tuple[int, int] | None:
+    """(searches whose stop criterion fired, searches trained) when some did not fire (the summary's `met`
+    is False: that search's final-epoch cell was trained in its place), else None."""
+    if "met" not in summary.columns or not len(summary):
+        return None
+    met = summary.drop_duplicates("search_seed")["met"]
+    met = met.map(lambda v: str(v).lower() == "true" if isinstance(v, str) else bool(v) if pd.notna(v) else True)
+    fired = int(met.sum())
+    return (fired, len(met)) if fired < len(met) else None
+
+
 def computed_rows(table: str, label: str, summary: pd.DataFrame, rdataset: str, search_seeds: Sequence[int],
                   seeds: Sequence[int], note: str = "", cost: bool = True) -> list[dict]:
     """The long rows of one trained cell (one table row): errors and params over every (search seed,
-    retrain seed) pair, search cost over search seeds."""
+    retrain seed) pair, search cost over search seeds. A stop criterion that did not fire in every search
+    says so (`fired`: in how many it did; the note: that the others trained the final-epoch cell)."""
     pairs = [(int(s), int(r)) for s in search_seeds for r in seeds]
+    partial = fired_searches(summary)
+    if partial:
+        extra = f"stop fired in {partial[0]}/{partial[1]} searches, the others trained the final-epoch cell"
+        note = f"{note}; {extra}" if note else extra
     out = []
     for metric in table_metrics(rdataset):
         if metric == "gpu_days" and not cost:
@@ -82,6 +98,9 @@ def computed_rows(table: str, label: str, summary: pd.DataFrame, rdataset: str, 
         missing = ",".join(f"search{s}/seed{r}" for s, r in pairs if (s, r) not in have)
         out.append(_row(table, label, rdataset, metric, [have[p] for p in pairs if p in have], len(pairs),
                         missing, "computed", note))
+    if partial:
+        for r in out:
+            r["fired"] = f"{partial[0]}/{partial[1]}"
     return out
 
 
@@ -155,7 +174,8 @@ def retrain_wide_table(long: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
     columns = [(m, d) for d in (own or [None]) + other for m in metrics]
     lines = []
     for (label, source), sel in long.groupby(["row", "source"], sort=False):
-        line = {"Method": label + (f" {CITED_MARK}" if source == "cited" else "")}
+        fired = fired_text(sel)
+        line = {"Method": label + (f" {CITED_MARK}" if source == "cited" else "") + (f" {FALLBACK_MARK}" if fired else "")}
         for metric, dataset in columns:
             hit = sel[sel["metric"] == metric]
             if dataset is not None:
@@ -179,6 +199,21 @@ def retrain_wide_table(long: pd.DataFrame, digits: int = 2) -> pd.DataFrame:
             line["n"] = f"{int(errors['n'].min()) if len(errors) else 0}/" \
                         f"{int(errors['expected'].max()) if len(errors) else 0}"
         line["missing seeds"] = ";".join(sorted({m for m in errors["missing"] if isinstance(m, str) and m}))
+        line["stop fired"] = fired
         line["source"] = source
         lines.append(line)
-    return pd.DataFrame(lines)
+    wide = pd.DataFrame(lines)
+    if len(wide) and not wide["stop fired"].astype(bool).any():
+        wide = wide.drop(columns="stop fired")
+    return wide
+
+
+def fired_text(sel: pd.DataFrame) -> str:
+    """"k/n" (or "dataset k/n; ...") where a row's stop criterion did not fire in every search."""
+    marked = sel["fired"].map(lambda v: isinstance(v, str) and "/" in v)  # "" or NaN: fired everywhere
+    parts = sel.loc[marked, ["dataset", "fired"]].drop_duplicates()
+    if not len(parts):
+        return ""
+    if len(parts) == 1:
+        return str(parts["fired"].iloc[0])
+    return "; ".join(f"{d} {f}" for d, f in zip(parts["dataset"], parts["fired"]))
