@@ -279,7 +279,7 @@ def test_dry_run_of_the_whole_study(tmp_path):
 def test_darts_es_that_did_not_fire_in_every_search_is_marked(tmp_path):
     from darts_core.report.dataset_tables import by_dataset_long_table, by_dataset_wide_table
 
-    path = _summary(tmp_path / "es.csv", [3.0, 4.0])
+    path = _summary(tmp_path / "es.csv", [3.0, 4.0], seeds=(1, 2))
     df = pd.read_csv(path).assign(met=[True, False])  # search 2: never fired, its final cell trained
     df.to_csv(path, index=False)
     spec = {"rows": [{"label": "DARTS-ES", "run": "darts", "stop": "darts_es"}]}
