@@ -40,7 +40,7 @@ def measure(k: int, threads: int, args, queue) -> None:
         from darts_core.nn.nb201_supernet import NB201Supernet
         from darts_core.search.darts import DartsV1
 
-        model = NB201Supernet(10, args.C, args.N)
+        model = NB201Supernet(10, args.C, args.N, channels_last="auto")  # as a search builds it (NHWC on the CPU)
         method_cls, xt, yt, xv, yv = DartsV1, xt[0], yt[0], xv[0], yv[0]
         extra = ()
     else:
