@@ -14,8 +14,10 @@ channel_shuffle(cat(mixed, rest), k). Pruned ops (`set_op_mask`) are not run: th
 
 The fast path (`fast=True`, the default; issue 18) computes the same function with fewer, larger kernels:
 the same-shaped convs of all edges leaving a node run as one conv (their weights concatenated along the
-output channels) followed by one BatchNorm over the concatenated channels (per channel, so exact), and
-each node's sum over its edges and ops is one fused weighted sum (`mixing.weighted_sum`). The parameters,
+output channels) followed by one BatchNorm over the concatenated channels (per channel, so exact) whose
+scale is the edges' mixing weights (w * BN(y) = BN(y) with gamma w), and each node's sum over its edges
+and ops is one fused sum (`mixing.weighted_sum`: skip and pooling terms weighted, conv terms as they
+are). The parameters,
 their order and the BN buffers are those of the straightforward path (`fast=False`, kept as the reference
 for tests and benchmarks); results agree up to float rounding (the order of additions differs).
 """
