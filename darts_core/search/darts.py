@@ -75,17 +75,21 @@ class DartsV1:
         self.a_optimizer.zero_grad()
         loss = self.criterion(self.model(x), y)
         _finite(loss, "valid (alpha) loss")
-        alphas = list(self.model.arch_parameters())
-        if self.alpha_grads_only:
-            # the official loss.backward() also fills the weights' .grad, which the next weight step zeroes
-            # unread (w_optimizer.zero_grad()): computing the alpha gradient alone skips the weight-gradient
-            # convolutions; alpha.grad ends as it would (set, after a_optimizer.zero_grad())
-            for a, g in zip(alphas, torch.autograd.grad(loss, alphas)):
-                a.grad = g if a.grad is None else a.grad.add_(g)
-        else:
-            loss.backward()
+        self.alpha_gradients(loss)
         self.a_optimizer.step()
         return loss.detach()
+
+    def alpha_gradients(self, loss) -> None:
+        """loss.backward(), as the official alpha step, or (alpha_grads_only) the alpha gradient alone: the
+        official backward also fills the weights' .grad, which the next weight step zeroes unread
+        (w_optimizer.zero_grad()), so skipping it skips the weight-gradient convolutions; alpha.grad ends
+        as it would (set, after a_optimizer.zero_grad())."""
+        if not self.alpha_grads_only:
+            loss.backward()
+            return
+        alphas = list(self.model.arch_parameters())
+        for a, g in zip(alphas, torch.autograd.grad(loss, alphas)):
+            a.grad = g if a.grad is None else a.grad.add_(g)
 
     def step(self, x_train, y_train, x_valid, y_valid, update_alphas: bool = True):
         """One search step; returns (train loss, train logits) of the weight step."""
@@ -97,6 +101,27 @@ class DartsV1:
         if update_alphas:
             self.alpha_step(x_valid, y_valid)
         return out
+
+
+def unrolled_weights(w_optimizer, weights, grads) -> list[torch.Tensor]:
+    """w' = w - lr (momentum * buf + dw + wd * w), the SGD step V2.py `_compute_unrolled_model` takes (zero
+    momentum buffers before the first step), as new leaves that require grad."""
+    group = w_optimizer.param_groups[0]
+    lr, wd, momentum = group["lr"], group["weight_decay"], group["momentum"]
+    bufs = [w_optimizer.state.get(p, {}).get("momentum_buffer") for p in weights]
+    with torch.no_grad():
+        if any(b is None for b in bufs):
+            bufs = [torch.zeros_like(p) for p in weights]
+        return [(p - lr * (b * momentum + (g + wd * p))).requires_grad_() for p, b, g in zip(weights, bufs, grads)]
+
+
+def call_unrolled(model, weights, unrolled, x):
+    """The model with parameters w' (`unrolled`, in the order of `weights`) and copies of its buffers, on
+    x: V2.py deep-copies the network; the same modules with other tensors do the same."""
+    names = {id(p): n for n, p in model.named_parameters()}
+    state = {names[id(p)]: u for p, u in zip(weights, unrolled)}
+    state.update({n: b.clone() for n, b in model.named_buffers()})
+    return functional_call(model, state, (x,))
 
 
 class DartsV2(DartsV1):
@@ -113,22 +138,12 @@ class DartsV2(DartsV1):
     def unrolled_alpha_step(self, x_train, y_train, x_valid, y_valid):
         model, crit = self.model, self.criterion
         weights, alphas = list(model.weight_parameters()), list(model.arch_parameters())
-        group = self.w_optimizer.param_groups[0]
-        lr, wd, momentum = group["lr"], group["weight_decay"], group["momentum"]
+        lr = self.w_optimizer.param_groups[0]["lr"]
         self.a_optimizer.zero_grad()
         loss = crit(model(x_train), y_train)
         _finite(loss, "train loss")
-        grads = torch.autograd.grad(loss, weights)
-        bufs = [self.w_optimizer.state.get(p, {}).get("momentum_buffer") for p in weights]
-        with torch.no_grad():  # w' = w - lr (momentum * buf + dw + wd * w); zero buffer before the first step
-            if any(b is None for b in bufs):
-                bufs = [torch.zeros_like(p) for p in weights]
-            unrolled = [(p - lr * (b * momentum + (g + wd * p))).requires_grad_() for p, b, g in zip(weights, bufs, grads)]
-        # the unrolled model: same modules, parameters w', copies of the buffers (V2.py deep-copies the net)
-        names = {id(p): n for n, p in model.named_parameters()}
-        state = {names[id(p)]: u for p, u in zip(weights, unrolled)}
-        state.update({n: b.clone() for n, b in model.named_buffers()})
-        v_loss = crit(functional_call(model, state, (x_valid,)), y_valid)
+        unrolled = unrolled_weights(self.w_optimizer, weights, torch.autograd.grad(loss, weights))
+        v_loss = crit(call_unrolled(model, weights, unrolled, x_valid), y_valid)
         _finite(v_loss, "valid (alpha) loss")
         out = torch.autograd.grad(v_loss, alphas + unrolled, allow_unused=True)
         dalpha = out[: len(alphas)]

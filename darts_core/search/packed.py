@@ -15,11 +15,9 @@ The official references are those of darts.py (xautodl DARTS-V1.py / DARTS-V2.py
 from __future__ import annotations
 
 import torch
-from torch.func import functional_call
-
 from darts_core.errors import DartsCoreError
 from darts_core.runlog import finite_or_error
-from darts_core.search.darts import DartsV1
+from darts_core.search.darts import DartsV1, call_unrolled, unrolled_weights
 
 
 def _rows(t: torch.Tensor, k: int) -> torch.Tensor:
@@ -36,7 +34,7 @@ class SeedDiverged(DartsCoreError):
 
 class PackedDartsV1:
     """Packed DartsV1: weight step on the train batches, then alpha step on the valid batches (xautodl);
-    `alphas_first` / `clip_alphas` as DartsV1.configure (loop: quark0)."""
+    `alphas_first`, `clip_alphas` and `alpha_grads_only` set by DartsV1.configure."""
 
     second_order = False
 
@@ -44,10 +42,11 @@ class PackedDartsV1:
         self.model, self.criterion, self.k, self.seeds = model, criterion, model.k, list(seeds)
         self.w_optimizer, self.a_optimizer, self.grad_clip = w_optimizer, a_optimizer, grad_clip
         self.alphas_first, self.clip_alphas = False, True
+        self.alpha_grads_only = True
 
-    def configure(self, cfg) -> None:
-        quark0 = cfg.loop == "quark0"
-        self.alphas_first, self.clip_alphas = quark0, not quark0
+    # DartsV1's: the loop's step order and clip set; the alpha step's gradient (alpha-only by default)
+    configure = DartsV1.configure
+    alpha_gradients = DartsV1.alpha_gradients
 
     def losses(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """(K,) the criterion of each seed on its own batch."""
@@ -89,7 +88,7 @@ class PackedDartsV1:
         self.a_optimizer.zero_grad()
         losses = self.losses(self.model(x), y)
         self._finite(losses, "valid (alpha) loss")
-        losses.sum().backward()
+        self.alpha_gradients(losses.sum())
         self.a_optimizer.step()
         return losses.detach()
 
@@ -112,21 +111,13 @@ class PackedDartsV2(PackedDartsV1):
     def unrolled_alpha_step(self, x_train, y_train, x_valid, y_valid):
         model = self.model
         weights, alphas = list(model.weight_parameters()), list(model.arch_parameters())
-        group = self.w_optimizer.param_groups[0]
-        lr, wd, momentum = group["lr"], group["weight_decay"], group["momentum"]
+        lr = self.w_optimizer.param_groups[0]["lr"]
         self.a_optimizer.zero_grad()
         losses = self.losses(model(x_train), y_train)
         self._finite(losses, "train loss")
-        grads = torch.autograd.grad(losses.sum(), weights)
-        bufs = [self.w_optimizer.state.get(p, {}).get("momentum_buffer") for p in weights]
-        with torch.no_grad():  # elementwise, so per seed as it stands (darts.DartsV2)
-            if any(b is None for b in bufs):
-                bufs = [torch.zeros_like(p) for p in weights]
-            unrolled = [(p - lr * (b * momentum + (g + wd * p))).requires_grad_() for p, b, g in zip(weights, bufs, grads)]
-        names = {id(p): n for n, p in model.named_parameters()}
-        state = {names[id(p)]: u for p, u in zip(weights, unrolled)}
-        state.update({n: b.clone() for n, b in model.named_buffers()})
-        v_losses = self.losses(functional_call(model, state, (x_valid,)), y_valid)
+        # the SGD step is elementwise, so per seed as it stands
+        unrolled = unrolled_weights(self.w_optimizer, weights, torch.autograd.grad(losses.sum(), weights))
+        v_losses = self.losses(call_unrolled(model, weights, unrolled, x_valid), y_valid)
         self._finite(v_losses, "valid (alpha) loss")
         out = torch.autograd.grad(v_losses.sum(), alphas + unrolled, allow_unused=True)
         dalpha = out[: len(alphas)]
