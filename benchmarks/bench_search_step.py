@@ -16,7 +16,7 @@ cells, batch 64, 32x32, loop quark0). Each measurement runs in a fresh process (
 implementation); rounds rotate the order so that load from other processes hits all alike; the ratios
 are computed from the medians of this one run. Not a test: run it by hand,
 
-    python benchmarks/bench_search_step.py [--method v1|v2] [--space nb201|darts] [--rounds 3 --steps 3]
+    python benchmarks/bench_search_step.py [--method v1|v2] [--space nb201|darts] [--rounds 3 --steps 3] [--profile]
 """
 
 from __future__ import annotations
@@ -149,7 +149,26 @@ def measure(impl: str, args, queue) -> None:
         step(xt, yt, xv, yv)
         times.append(time.perf_counter() - tic)
     queue.put({"impl": impl, "times": times, "first": first, "peak_mb": _rss_kb("VmHWM:") / 1024,
-               "step_mb": (_rss_kb("VmHWM:") - base) / 1024 if reset else float("nan")})
+               "step_mb": (_rss_kb("VmHWM:") - base) / 1024 if reset else float("nan"),
+               "profile": _profile(step, (xt, yt, xv, yv)) if args.profile else None})
+
+
+# where a step's time goes: torch profiler self time, per group of aten ops
+PROFILE_GROUPS = {"convolutions": ("aten::mkldnn_convolution", "aten::convolution_backward", "aten::thnn_conv2d",
+                                   "aten::_slow_conv2d_forward", "aten::_slow_conv2d_backward"),
+                  "batch norms": ("aten::native_batch_norm", "aten::native_batch_norm_backward")}
+
+
+def _profile(step, batch) -> dict:
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        step(*batch)
+    out = {name: 0.0 for name in (*PROFILE_GROUPS, "everything else")}
+    for event in prof.key_averages():
+        group = next((g for g, ops in PROFILE_GROUPS.items() if event.key in ops), "everything else")
+        out[group] += event.self_cpu_time_total / 1e6
+    return out
 
 
 def main() -> None:
@@ -168,6 +187,9 @@ def main() -> None:
     p.add_argument("--channels-last", default="auto", type=lambda v: v if v == "auto" else v == "true",
                    help="ours: auto (the default: NHWC on the CPU), true or false; the reference is NCHW")
     p.add_argument("--compile", action="store_true", help="ours with torch.compile (first step = compilation)")
+    p.add_argument("--profile", action="store_true",
+                   help="after the timed steps, one profiled step per process: seconds in convolutions, batch norms "
+                        "and everything else (torch profiler self time)")
     args = p.parse_args()
     args.N = args.N or (5 if args.space == "nb201" else 8)
     impls = args.impls.split(",") if args.impls else ["ours", "reference"] + (["official"] if args.space == "nb201" else [])
@@ -175,6 +197,7 @@ def main() -> None:
     results = {k: [] for k in impls}
     peaks = {k: [] for k in impls}
     firsts = {k: [] for k in impls}
+    profiles = {k: [] for k in impls}
     for r in range(args.rounds):
         order = impls[r % len(impls):] + impls[: r % len(impls)]
         for impl in order:
@@ -184,6 +207,8 @@ def main() -> None:
             out = queue.get()
             proc.join()
             results[impl] += out["times"]
+            if out["profile"]:
+                profiles[impl].append(out["profile"])
             firsts[impl] += out["first"][:1]
             peaks[impl].append((out["peak_mb"], out["step_mb"]))
             print(f"round {r + 1} {impl:9s} median {statistics.median(out['times']):.3f} s/step  first "
@@ -196,6 +221,10 @@ def main() -> None:
         peak = max(p for p, _ in peaks[impl])
         print(f"  {impl:9s} median {med[impl]:.3f} s/step, min {min(results[impl]):.3f}, first step (median) "
               f"{statistics.median(firsts[impl]) if firsts[impl] else float('nan'):.2f} s, peak RSS {peak:.0f} MB")
+    for impl in impls if args.profile else []:
+        parts = {g: statistics.median(p[g] for p in profiles[impl]) for g in profiles[impl][0]}
+        print(f"  {impl:9s} profiled step (median over rounds): "
+              + ", ".join(f"{g} {v:.2f} s" for g, v in parts.items()) + f", total {sum(parts.values()):.2f} s")
     for other in impls[1:]:
         print(f"  ratio ours/{other}: {med['ours'] / med[other]:.2f} (median), "
               f"{min(results['ours']) / min(results[other]):.2f} (min)")
