@@ -21,7 +21,7 @@ import pandas as pd
 from darts_core.errors import DartsCoreError
 from darts_core.layout import HESSIAN
 from darts_core.report.figures import (COLUMN_WIDTH_IN, PANEL_HEIGHT_IN, RUN_COLORS, STYLE, finish, mark_stops, plt,
-                                       read_stop_epochs)
+                                       read_stop_epochs, require_columns)
 from darts_core.report.tables import DATASET_LABELS
 
 Panels = Mapping[str, Mapping[str, Mapping[int, str | os.PathLike]]]
@@ -37,8 +37,7 @@ def read_eigenvalues(panels: Panels) -> pd.DataFrame:
                 if not path.is_file():
                     raise DartsCoreError(f"eigenvalue figure: {path} does not exist (search the run with hessian_every)")
                 df = pd.read_csv(path)
-                if not {"epoch", "eigenvalue"} <= set(df.columns):
-                    raise DartsCoreError(f"eigenvalue figure: {path} lacks the columns epoch, eigenvalue")
+                require_columns(df, ("epoch", "eigenvalue"), f"eigenvalue figure: {path}")
                 frames.append(df[["epoch", "eigenvalue"]].assign(dataset=dataset, run=run, seed=int(seed)))
     if not frames:
         raise DartsCoreError("eigenvalue figure: no runs")

@@ -157,7 +157,7 @@ def mark_stops(ax, stops: pd.DataFrame, run: str) -> None:
                     textcoords="offset points")
 
 
-def _require(df: pd.DataFrame, columns, what: str) -> None:
+def require_columns(df: pd.DataFrame, columns, what: str) -> None:
     missing = [c for c in columns if c not in df.columns]
     if missing:
         raise DartsCoreError(f"{what}: missing column(s) {', '.join(missing)}")
@@ -183,7 +183,7 @@ def plot_magnitudes(
     (no band with a single seed). `stops` (read_stop_epochs): the epochs where stop criteria fired, marked
     on each panel. Panels with different y ranges say so in the legend's title. Returns the PNG path.
     """
-    _require(mags, ("epoch", "op", "magnitude", "seed"), "plot_magnitudes")
+    require_columns(mags, ("epoch", "op", "magnitude", "seed"), "plot_magnitudes")
     df = mags
     if "cell" in df.columns:
         df = df[df["cell"] == cell]
@@ -247,7 +247,7 @@ def plot_accuracy_curves(
 
     Mean over seeds as a line, ±1 std as a band (none with one seed). Returns the PNG path.
     """
-    _require(curves, ("epoch", "seed", metric), "plot_accuracy_curves")
+    require_columns(curves, ("epoch", "seed", metric), "plot_accuracy_curves")
     df = curves if "run" in curves.columns else curves.assign(run="")
     if df[metric].isna().all():
         raise DartsCoreError(f"plot_accuracy_curves: the benchmark table has no {metric} accuracies")

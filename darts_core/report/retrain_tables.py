@@ -69,7 +69,8 @@ def computed_rows(table: str, label: str, summary: pd.DataFrame, rdataset: str, 
                   seeds: Sequence[int], note: str = "", cost: bool = True) -> list[dict]:
     """The long rows of one trained cell (one table row): errors and params over every (search seed,
     retrain seed) pair, search cost over search seeds. A stop criterion that did not fire in every search
-    says so (`fired`: in how many it did; the note: that the others trained the final-epoch cell)."""
+    says so (`fired`: "k/n", k of the n searches; the search tables hold k alone, their n being the
+    seeds; the note: that the others trained the final-epoch cell)."""
     pairs = [(int(s), int(r)) for s in search_seeds for r in seeds]
     partial = fired_searches(summary)
     if partial:
