@@ -52,15 +52,16 @@ def make_op(name: str, channels: int, affine: bool, track_running_stats: bool, b
 
 
 def _box3(x: torch.Tensor, ones: torch.Tensor) -> torch.Tensor:
-    """Zero-padded 3x3 box sum (stride 1) as a depthwise convolution with a kernel of ones, which the
-    CPU's kernels run several times faster than the pooling kernel or shifted sums (NCHW and NHWC)."""
+    """Zero-padded 3x3 box sum (stride 1) as a depthwise convolution with a kernel of ones: one kernel on
+    the CPU, where it timed faster than the pooling kernel and the shifted sums in a scratch comparison
+    (benchmarks/bench_search_step.py measures the step it is part of)."""
     return F.conv2d(x, ones, None, 1, 1, 1, x.shape[1])
 
 
 class _Box3(torch.autograd.Function):
     """The box sum is self-adjoint (its kernel is symmetric), so its backward is box3(g): one depthwise
-    conv each way (autograd's depthwise-conv backward is far slower than its forward on the CPU), and
-    differentiable again (double backward for the exact Hessian)."""
+    conv each way (autograd's depthwise-conv backward timed slower than the forward on the CPU, also in a
+    scratch comparison), and differentiable again (double backward for the exact Hessian)."""
 
     @staticmethod
     def forward(ctx, x, ones):
