@@ -4,6 +4,8 @@ Implementations (`--impls`):
 - `ours`: the default path (NB201: batched convs with the mixing weights as their BN's scale, fused
   mixed sums, the pool as a depthwise box sum, NHWC activations on the CPU, alpha-only alpha gradients;
   DARTS space: alpha-only alpha gradients);
+- `compiled`: the default path under torch.compile (inductor; the `compile` switch), its first warm-up
+  step being the compilation;
 - `reference`: our straightforward path (`fast_path: false`, NCHW: edge by edge, op by op, and the alpha
   step's backward into every parameter, as the official scripts do);
 - `official`: xautodl's TinyNetworkDarts (NB201 only) stepped as DARTS-V1.py `search_func` (v1), or as
@@ -53,12 +55,12 @@ def _ours(impl: str, args, crit):
     from darts_core.spaces import get_space
 
     settings = {"space": args.space, "method": f"darts-{args.method}", "channels": args.C, "num_cells": args.N,
-                "fast_path": impl == "ours", "device": "cpu"}
+                "fast_path": impl in ("ours", "compiled"), "device": "cpu"}
     if args.space == "darts":
         settings["preset"] = "darts-space"
     if args.space == "nb201":  # ours: the config's default (auto: NHWC on the CPU) unless asked otherwise
-        settings["channels_last"] = args.channels_last if impl == "ours" else False
-    if impl == "ours" and args.compile:
+        settings["channels_last"] = args.channels_last if impl in ("ours", "compiled") else False
+    if impl == "compiled":
         settings["compile"] = True
     cfg = resolve_config(settings)
     cls = DartsV1 if args.method == "v1" else DartsV2
@@ -175,7 +177,8 @@ def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--method", choices=("v1", "v2"), default="v1")
     p.add_argument("--space", choices=("nb201", "darts"), default="nb201")
-    p.add_argument("--impls", default=None, help="comma-separated subset of ours,reference,official")
+    p.add_argument("--impls", default=None, help="comma-separated subset of ours,reference,official,compiled "
+                   "(default: all but compiled)")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--steps", type=int, default=3, help="timed steps per round")
     p.add_argument("--warmup", type=int, default=1, help="untimed steps per round")
@@ -186,7 +189,6 @@ def main() -> None:
     p.add_argument("--N", type=int, default=None, help="cells per stage (NB201, default 5) or in all (DARTS, 8)")
     p.add_argument("--channels-last", default="auto", type=lambda v: v if v == "auto" else v == "true",
                    help="ours: auto (the default: NHWC on the CPU), true or false; the reference is NCHW")
-    p.add_argument("--compile", action="store_true", help="ours with torch.compile (first step = compilation)")
     p.add_argument("--profile", action="store_true",
                    help="after the timed steps, one profiled step per process: seconds in convolutions, batch norms "
                         "and everything else (torch profiler self time)")
@@ -216,7 +218,7 @@ def main() -> None:
     med = {k: statistics.median(v) for k, v in results.items()}
     print(f"\nDARTS-{args.method.upper()} step, {args.space}, batch {args.batch}, {args.size}x{args.size}, C={args.C}, "
           f"N={args.N}, {args.threads} thread(s), {args.rounds} rounds x {args.steps} steps"
-          + (f", ours channels_last={args.channels_last}" if args.space == "nb201" else "") + (", ours compiled" if args.compile else ""))
+          + (f", ours channels_last={args.channels_last}" if args.space == "nb201" else ""))
     for impl in impls:
         peak = max(p for p, _ in peaks[impl])
         print(f"  {impl:9s} median {med[impl]:.3f} s/step, min {min(results[impl]):.3f}, first step (median) "
@@ -225,9 +227,9 @@ def main() -> None:
         parts = {g: statistics.median(p[g] for p in profiles[impl]) for g in profiles[impl][0]}
         print(f"  {impl:9s} profiled step (median over rounds): "
               + ", ".join(f"{g} {v:.2f} s" for g, v in parts.items()) + f", total {sum(parts.values()):.2f} s")
-    for other in impls[1:]:
-        print(f"  ratio ours/{other}: {med['ours'] / med[other]:.2f} (median), "
-              f"{min(results['ours']) / min(results[other]):.2f} (min)")
+    mine = [i for i in ("ours", "compiled") if i in impls]
+    for a, b in [(a, b) for a in mine for b in impls if b not in ("ours", a)]:
+        print(f"  ratio {a}/{b}: {med[a] / med[b]:.2f} (median), {min(results[a]) / min(results[b]):.2f} (min)")
 
 
 if __name__ == "__main__":

@@ -18,6 +18,7 @@ kernels; another branch builds them), an ESTIMATE:
 i.e. the launch overhead is paid once for K seeds while the arithmetic and traffic scale with K.
 
     python benchmarks/gpu_plan.py [--peak-tflops 60 --hbm-gbs 3350 --launch-us 6] [--study study.json]
+    python benchmarks/gpu_plan.py --by-op --rows nb201:darts-v1,nb201:official-v1   # where a step's bytes go
 """
 
 from __future__ import annotations
@@ -114,6 +115,43 @@ def seconds(ops, peak_flops: float, bw: float, overhead: float, k: int = 1) -> f
     return sum(max(k * f / peak_flops, k * b / bw) for _, f, b in ops) + len(ops) * overhead
 
 
+def count_official_step(method: str) -> dict:
+    """One step of xautodl's TinyNetworkDarts as bench_search_step.py runs it (`official-v1`, `official-v2`:
+    DARTS-V1.py search_func, or DARTS-V2's step re-stated), counted like ours (--by-op only)."""
+    from argparse import Namespace
+
+    from bench_search_step import _official  # benchmarks/ is this script's directory
+
+    torch.manual_seed(0)
+    model, step = _official(Namespace(C=16, N=5, method=method.split("-")[1]), torch.nn.CrossEntropyLoss())
+    g = torch.Generator().manual_seed(0)
+    xt, xv = (torch.randn(64, 3, 32, 32, generator=g) for _ in range(2))
+    yt, yv = (torch.randint(0, 10, (64,), generator=g) for _ in range(2))
+    model.train()
+    step(xt, yt, xv, yv)
+    with Counting() as train:
+        step(xt, yt, xv, yv)
+    return {"train": train.ops, "batch": 64}
+
+
+def by_op_table(ops) -> list[str]:
+    """Markdown rows per aten op, most bytes first: calls, GFLOP, GB moved and its share of the step's."""
+    calls, flops, moved = Counter(), Counter(), Counter()
+    for name, f, b in ops:
+        calls[name] += 1
+        flops[name] += f
+        moved[name] += b
+    total = sum(moved.values()) or 1
+    rows = ["| aten op | calls | GFLOP | GB moved | share of bytes |", "|---|---|---|---|---|"]
+    for name, b in moved.most_common():
+        if b / total >= 0.005:
+            rows.append(f"| {name} | {calls[name]} | {flops[name] / 1e9:.1f} | {b / 1e9:.2f} | {100 * b / total:.1f} % |")
+    rest = [n for n, b in moved.items() if b / total < 0.005]
+    rows.append(f"| {len(rest)} other ops | {sum(calls[n] for n in rest)} | {sum(flops[n] for n in rest) / 1e9:.1f} | "
+                f"{sum(moved[n] for n in rest) / 1e9:.2f} | {100 * sum(moved[n] for n in rest) / total:.1f} % |")
+    return rows
+
+
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--peak-tflops", type=float, default=60.0,
@@ -126,8 +164,22 @@ def main() -> None:
     p.add_argument("--packed", default="1,2,4,8", help="K values for the packed-seed estimate")
     p.add_argument("--rows", default=None,
                    help="space:method steps to count (default: every space and DARTS-V1/V2 step the study needs)")
+    p.add_argument("--by-op", action="store_true",
+                   help="only the per-op breakdown (calls, GFLOP, GB moved) of each --rows step; no estimate")
     args = p.parse_args()
     torch.set_num_threads(1)
+    if args.by_op:
+        for space, method in [tuple(r.split(":")) for r in (args.rows or "nb201:darts-v1").split(",")]:
+            official = method.startswith("official-")
+            if official and space != "nb201":
+                raise SystemExit(f"--rows {space}:{method}: xautodl's step is NAS-Bench-201 only")
+            c = count_official_step(method) if official else count_step(space, method)
+            what = "xautodl's step" if official else "the default path"
+            moved = sum(b for _, _, b in c["train"])
+            print(f"\n{space} {method}, batch {c['batch']}, one step of {what} (CPU op counts): "
+                  f"{moved / 1e9:.2f} GB moved, {len(c['train'])} kernels")
+            print("\n".join(by_op_table(c["train"])))
+        return
     peak, bw, ov = args.peak_tflops * 1e12, args.hbm_gbs * 1e9, args.launch_us * 1e-6
     ks = [int(k) for k in args.packed.split(",")]
     rows = {}
