@@ -18,7 +18,7 @@ kernels; another branch builds them), an ESTIMATE:
 i.e. the launch overhead is paid once for K seeds while the arithmetic and traffic scale with K.
 
     python benchmarks/gpu_plan.py [--peak-tflops 60 --hbm-gbs 3350 --launch-us 6] [--study study.json]
-    python benchmarks/gpu_plan.py --by-op --rows nb201:darts-v1,nb201:official-v1   # where a step's bytes go
+    python benchmarks/gpu_plan.py --by-op --rows nb201:darts-v1,nb201:official-v1,nb201:packed8-v1
 """
 
 from __future__ import annotations
@@ -88,11 +88,28 @@ def _method(space: str, method: str, fast: bool = True):
     return model, step, cfg.batch_size
 
 
+def _batches(batch: int, seeds: tuple[int, ...] = ()):
+    """Train and valid batches (x_train, y_train, x_valid, y_valid) of random 32x32 images; `seeds` (K,):
+    one batch per packed seed, leading dimension K."""
+    g = torch.Generator().manual_seed(0)
+    xt, xv = (torch.randn(*seeds, batch, 3, 32, 32, generator=g) for _ in range(2))
+    yt, yv = (torch.randint(0, 10, (*seeds, batch), generator=g) for _ in range(2))
+    return xt, yt, xv, yv
+
+
+def _count_train_step(model, step, batch: int, seeds: tuple[int, ...] = ()) -> dict:
+    """Ops of one step after a first (optimiser state exists, as in every later step); --by-op rows."""
+    data = _batches(batch, seeds)
+    model.train()
+    step(*data)
+    with Counting() as train:
+        step(*data)
+    return {"train": train.ops, "batch": batch}
+
+
 def count_step(space: str, method: str) -> dict:
     model, step, batch = _method(space, method)
-    g = torch.Generator().manual_seed(0)
-    xt, xv = (torch.randn(batch, 3, 32, 32, generator=g) for _ in range(2))
-    yt, yv = (torch.randint(0, 10, (batch,), generator=g) for _ in range(2))
+    xt, yt, xv, yv = _batches(batch)
     model.train()
     step.step(xt, yt, xv, yv)  # optimiser state exists (momentum buffers), as in every later step
     with FlopCounterMode(display=False) as fc, Counting() as train:  # both see the same step's ops
@@ -124,14 +141,21 @@ def count_official_step(method: str) -> dict:
 
     torch.manual_seed(0)
     model, step = _official(Namespace(C=16, N=5, method=method.split("-")[1]), torch.nn.CrossEntropyLoss())
-    g = torch.Generator().manual_seed(0)
-    xt, xv = (torch.randn(64, 3, 32, 32, generator=g) for _ in range(2))
-    yt, yv = (torch.randint(0, 10, (64,), generator=g) for _ in range(2))
-    model.train()
-    step(xt, yt, xv, yv)
-    with Counting() as train:
-        step(xt, yt, xv, yv)
-    return {"train": train.ops, "batch": 64}
+    return _count_train_step(model, step, 64)
+
+
+def count_packed_step(k: int, method: str) -> dict:
+    """One DARTS-V1/V2 step of K packed NB201 seeds (`packed<K>-v1`, `packed<K>-v2`; darts_core.search.packed,
+    the optimiser settings of bench_packed_seeds.py), batch 64 per seed (--by-op only)."""
+    from darts_core.nn.nb201_packed import PackedNB201Supernet
+    from darts_core.search.packed import PackedDartsV1, PackedDartsV2
+
+    torch.manual_seed(0)
+    model = PackedNB201Supernet(k, 10, 16, 5)
+    w = torch.optim.SGD(model.weight_parameters(), 0.025, momentum=0.9, weight_decay=5e-4, nesterov=True)
+    a = torch.optim.Adam(model.arch_parameters(), lr=3e-4, betas=(0.5, 0.999), weight_decay=1e-3)
+    cls = PackedDartsV1 if method.endswith("v1") else PackedDartsV2
+    return _count_train_step(model, cls(model, torch.nn.CrossEntropyLoss(), w, a, 5.0, list(range(k))).step, 64, (k,))
 
 
 def by_op_table(ops) -> list[str]:
@@ -170,11 +194,16 @@ def main() -> None:
     torch.set_num_threads(1)
     if args.by_op:
         for space, method in [tuple(r.split(":")) for r in (args.rows or "nb201:darts-v1").split(",")]:
-            official = method.startswith("official-")
-            if official and space != "nb201":
-                raise SystemExit(f"--rows {space}:{method}: xautodl's step is NAS-Bench-201 only")
-            c = count_official_step(method) if official else count_step(space, method)
-            what = "xautodl's step" if official else "the default path"
+            official, packed = method.startswith("official-"), method.startswith("packed")
+            if (official or packed) and space != "nb201":
+                raise SystemExit(f"--rows {space}:{method}: xautodl's and the packed step are NAS-Bench-201 only")
+            if packed:
+                k = int(method[len("packed"):].split("-")[0])
+                c, what = count_packed_step(k, method), f"{k} packed seeds"
+            elif official:
+                c, what = count_official_step(method), "xautodl's step"
+            else:
+                c, what = count_step(space, method), "the default path"
             moved = sum(b for _, _, b in c["train"])
             print(f"\n{space} {method}, batch {c['batch']}, one step of {what} (CPU op counts): "
                   f"{moved / 1e9:.2f} GB moved, {len(c['train'])} kernels")
